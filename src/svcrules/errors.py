@@ -1,0 +1,43 @@
+"""Errors: what svcrules raises on purpose; each carries the `Diagnostic` values that say where."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from svcrules.diagnostics import Diagnostic
+
+
+class SvcrulesError(Exception):
+    """Base of everything svcrules raises on purpose."""
+
+    diagnostics: tuple[Diagnostic, ...]
+
+    def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
+        self.diagnostics = tuple(sorted(diagnostics, key=Diagnostic.sort_key))
+        super().__init__(self._summary())
+
+    def _summary(self) -> str:
+        if not self.diagnostics:
+            return self.__class__.__name__
+        head = self.diagnostics[0].render()
+        more = len(self.diagnostics) - 1
+        return head if more == 0 else f"{head}\n(and {more} more problem{'s' * (more > 1)})"
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(d.code for d in self.diagnostics)
+
+    def render(self) -> str:
+        return "\n".join(d.render() for d in self.diagnostics)
+
+
+class PackError(SvcrulesError, ValueError):
+    """A pack cannot be used: every problem found is in ``diagnostics``, sorted by location."""
+
+
+class PackNotFoundError(PackError, LookupError):
+    """No built-in pack, plug-in pack or file answers to the name given."""
+
+
+class EventError(SvcrulesError, ValueError):
+    """An event cannot be evaluated: the diagnostics name the JSON path and the rule that needed it."""
