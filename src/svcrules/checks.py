@@ -1,0 +1,372 @@
+"""Checks: semantic checks of a validated ``PackSpec``, each a generator of ``Diagnostic`` values.
+
+The loader runs them all and raises once; whatever they accept, the compiler can compile.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from svcrules.calendars import calendar as make_calendar
+from svcrules.diagnostics import Diagnostic, join_path
+from svcrules.errors import PackError
+from svcrules.events import STANDARD_FIELDS
+from svcrules.expr import parse_expr
+from svcrules.schema import EFFECTS, CalendarSpec, PackSpec, RuleSpec
+
+DAY_OR_TIME_UNITS = ("minutes", "hours", "days", "workdays", "months")
+
+
+def check_pack(
+    spec: PackSpec, broken: Mapping[str, frozenset[str]] | None = None
+) -> Iterator[Diagnostic]:
+    """Every semantic problem of ``spec``. ``broken`` names, per section (and ``clocks``), what
+    the document declares but failed schema validation: references to those are not reported
+    again, so one mistake gives one diagnostic."""
+    skip = broken or {}
+    for d in _all_checks(spec):
+        if d.code.startswith("ref.") or d.code in ("rule.unknown-event", "edition.unknown"):
+            section = _REF_SECTIONS.get(d.code)
+            if section and any(f"{n!r}" in d.message for n in skip.get(section, ())):
+                continue
+        yield d
+
+
+_REF_SECTIONS = {
+    "ref.clock": "clocks",
+    "ref.scorecard": "scorecards",
+    "ref.calendar": "calendars",
+    "ref.source": "sources",
+    "ref.event": "events",
+    "rule.unknown-event": "events",
+    "edition.unknown": "editions",
+}
+
+
+def _all_checks(spec: PackSpec) -> Iterator[Diagnostic]:
+    yield from check_identity(spec)
+    yield from check_editions(spec)
+    yield from check_vocabulary(spec)
+    yield from check_calendars(spec)
+    yield from check_scorecards(spec)
+    yield from check_rules(spec)
+
+
+def check_identity(spec: PackSpec) -> Iterator[Diagnostic]:
+    if spec.disable and spec.extends is None:
+        yield Diagnostic(
+            "overlay.disable-without-extends",
+            "`disable` drops rules of a base pack, but this pack `extends` none",
+            "$.disable",
+            hint="add `extends: BASE` or delete the rules instead",
+        )
+    try:
+        zoneinfo.ZoneInfo(spec.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        yield Diagnostic(
+            "pack.timezone",
+            f"unknown time zone {spec.timezone!r}",
+            "$.timezone",
+            hint="use an IANA name such as 'Asia/Shanghai'",
+        )
+
+
+def check_editions(spec: PackSpec) -> Iterator[Diagnostic]:
+    if spec.editions:
+        defaults = [name for name, ed in spec.editions.items() if ed.default]
+        if len(defaults) != 1:
+            yield Diagnostic(
+                "edition.default",
+                f"exactly one edition must be the default, found {len(defaults)}",
+                "$.editions",
+                hint="set `default: true` on one edition",
+            )
+    for i, rule in enumerate(spec.rules):
+        for j, ed in enumerate(rule.editions or ()):
+            if ed not in spec.editions:
+                yield Diagnostic(
+                    "edition.unknown",
+                    f"edition {ed!r} is not declared in `editions`",
+                    join_path("$.rules", i, "editions", j),
+                    hint=_known(spec.editions),
+                    rule=rule.id,
+                )
+
+
+def check_vocabulary(spec: PackSpec) -> Iterator[Diagnostic]:
+    for etype, ev in spec.events.items():
+        for name, f in ev.fields.items():
+            path = join_path("$.events", etype, "fields", name)
+            if name in ("id", "type", "at"):
+                yield Diagnostic(
+                    "field.reserved",
+                    f"`{name}` is part of every event and cannot be redeclared",
+                    path,
+                )
+            if f.type == "enum" and not f.values:
+                yield Diagnostic(
+                    "field.enum-values", "an enum field needs `values`", path,
+                    hint="list the allowed values: values: [urban, rural]",
+                )
+            if f.type != "enum" and f.values is not None:
+                yield Diagnostic(
+                    "field.enum-values", f"`values` only applies to enum fields, not {f.type}", path
+                )
+            if f.default is not None and f.type == "enum" and f.default not in (f.values or ()):
+                yield Diagnostic("field.default", f"default {f.default!r} is not a value", path)
+    for name, counter in spec.counters.items():
+        for j, etype in enumerate(counter.reset_on):
+            if etype not in spec.events:
+                yield Diagnostic(
+                    "ref.event",
+                    f"event type {etype!r} is not declared in `events`",
+                    join_path("$.counters", name, "reset_on", j),
+                )
+        if counter.limit < 1:
+            yield Diagnostic(
+                "counter.limit", "a counter's limit is at least 1", join_path("$.counters", name)
+            )
+
+
+def check_calendars(spec: PackSpec) -> Iterator[Diagnostic]:
+    for name, cal in spec.calendars.items():
+        try:
+            build_calendar(name, cal, spec.timezone)
+        except PackError as exc:
+            for d in exc.diagnostics:
+                yield Diagnostic(
+                    d.code, d.message, join_path("$.calendars", name), hint=d.hint
+                )
+
+
+def build_calendar(name: str, cal: CalendarSpec, timezone: str) -> Any:
+    return make_calendar(
+        cal.base,
+        timezone=cal.timezone or timezone,
+        extra_holidays=cal.extra_holidays,
+        extra_workdays=cal.extra_workdays,
+        hours=cal.hours,
+        cutoff=cal.cutoff,
+        confirmed_through=cal.confirmed_through,
+        name=name,
+    )
+
+
+def check_scorecards(spec: PackSpec) -> Iterator[Diagnostic]:
+    for name, card in spec.scorecards.items():
+        path = join_path("$.scorecards", name)
+        floor = card.floor if card.floor is not None else 0
+        if card.floor is not None and card.floor >= card.base:
+            yield Diagnostic("scorecard.floor", "the floor must be below the base", path)
+        levels: list[int] = []
+        for j, th in enumerate(card.thresholds):
+            tpath = join_path(path, "thresholds", j)
+            if (th.at_or_below is None) == (th.below is None):
+                yield Diagnostic(
+                    "scorecard.threshold",
+                    "a threshold has exactly one of `at_or_below` and `below`",
+                    tpath,
+                )
+                continue
+            level = th.at_or_below if th.at_or_below is not None else th.below
+            assert level is not None
+            if not floor <= level <= card.base:
+                yield Diagnostic(
+                    "scorecard.threshold",
+                    f"threshold {level} lies outside [{floor}, {card.base}]",
+                    tpath,
+                )
+            levels.append(level)
+        if levels != sorted(levels, reverse=True) or len(set(levels)) != len(levels):
+            yield Diagnostic(
+                "scorecard.threshold-order",
+                f"thresholds must be strictly descending, got {levels}",
+                join_path(path, "thresholds"),
+                hint="list the first one crossed first: at_or_below 70, then below 60",
+            )
+
+
+def rule_fields(spec: PackSpec, rule: RuleSpec) -> dict[str, str]:
+    """Fields (name → type) every event type of ``rule`` has: the standard ones plus declared."""
+    common: dict[str, str] | None = None
+    for etype in rule.event_types:
+        ev = spec.events.get(etype)
+        declared = {n: f.type for n, f in ev.fields.items()} if ev else {}
+        fields = {"id": "string", "type": "string", "at": "datetime", "case": "string",
+                  "subject": "string", **declared}
+        common = fields if common is None else {n: t for n, t in common.items() if n in fields}
+    return common or {n: "string" for n in STANDARD_FIELDS}
+
+
+def check_rules(spec: PackSpec) -> Iterator[Diagnostic]:
+    ids = Counter(r.id for r in spec.rules)
+    started = {r.deadline.clock for r in spec.rules if r.deadline and r.deadline.action == "start"}
+    seen: set[str] = set()
+    for i, rule in enumerate(spec.rules):
+        path = join_path("$.rules", i)
+        if ids[rule.id] > 1 and rule.id in seen:
+            yield Diagnostic(
+                "rule.duplicate-id", f"rule id {rule.id!r} is used more than once",
+                join_path(path, "id"), rule=rule.id,
+            )
+        seen.add(rule.id)
+        effects = [name for name in EFFECTS if getattr(rule, name) is not None]
+        if len(effects) != 1:
+            yield Diagnostic(
+                "rule.effect",
+                f"a rule has exactly one effect, found {len(effects)}"
+                + (f" ({', '.join(effects)})" if effects else ""),
+                path,
+                hint="one of: " + ", ".join(EFFECTS),
+                rule=rule.id,
+            )
+        on = rule.event_types
+        for j, etype in enumerate(on):
+            if etype not in spec.events:
+                yield Diagnostic(
+                    "rule.unknown-event",
+                    f"event type {etype!r} is not declared in `events`",
+                    join_path(path, "on") if isinstance(rule.on, str) else join_path(path, "on", j),
+                    hint=_known(spec.events),
+                    rule=rule.id,
+                )
+        if spec.sources and rule.cite.doc not in spec.sources:
+            yield Diagnostic(
+                "ref.source",
+                f"cite.doc {rule.cite.doc!r} is not listed in `sources`",
+                join_path(path, "cite", "doc"),
+                hint=_known(spec.sources),
+                rule=rule.id,
+            )
+        eff = rule.effective
+        if eff and eff.from_ and eff.until and eff.from_ >= eff.until:
+            yield Diagnostic(
+                "rule.effective-order", "`effective.from` must be before `until`",
+                join_path(path, "effective"), rule=rule.id,
+            )
+        fields = rule_fields(spec, rule)
+        yield from _check_exprs(spec, rule, path, fields)
+        yield from _check_effect(spec, rule, path, fields, started)
+
+
+def _expr_sites(rule: RuleSpec) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    if rule.when is not None:
+        yield ("when",), rule.when
+    if rule.deadline is not None:
+        if isinstance(rule.deadline.within, str):
+            yield ("deadline", "within"), rule.deadline.within
+        if rule.deadline.start is not None:
+            yield ("deadline", "start"), rule.deadline.start
+    if rule.deduct is not None:
+        if isinstance(rule.deduct.points, str):
+            yield ("deduct", "points"), rule.deduct.points
+        yield ("deduct", "subject"), rule.deduct.subject
+    if rule.check is not None:
+        yield ("check", "assert"), rule.check.assert_
+        if rule.check.observed is not None:
+            yield ("check", "observed"), rule.check.observed
+        if rule.check.limit is not None:
+            yield ("check", "limit"), rule.check.limit
+
+
+def _check_exprs(
+    spec: PackSpec, rule: RuleSpec, path: str, fields: dict[str, str]
+) -> Iterator[Diagnostic]:
+    for where, text in _expr_sites(rule):
+        try:
+            parse_expr(text, path=join_path(path, *where), fields=fields, params=spec.params)
+        except PackError as exc:
+            for d in exc.diagnostics:
+                yield Diagnostic(d.code, d.message, d.path, column=d.column, hint=d.hint,
+                                 rule=rule.id)
+
+
+def _check_effect(
+    spec: PackSpec, rule: RuleSpec, path: str, fields: dict[str, str], started: set[str]
+) -> Iterator[Diagnostic]:
+    dl = rule.deadline
+    if dl is not None:
+        dpath = join_path(path, "deadline")
+        if dl.action == "start":
+            if dl.within is None or dl.unit is None:
+                yield Diagnostic(
+                    "deadline.incomplete", "a clock that starts needs `within` and `unit`", dpath,
+                    hint="e.g. within: 45, unit: minutes", rule=rule.id,
+                )
+        else:
+            if dl.within is not None or dl.unit is not None or dl.before is not None:
+                yield Diagnostic(
+                    "deadline.extra",
+                    f"a `{dl.action}` takes only `clock`; `within`, `unit` and `before` belong "
+                    "to the rule that starts it",
+                    dpath, rule=rule.id,
+                )
+            if dl.clock not in started:
+                yield Diagnostic(
+                    "ref.clock", f"no rule starts clock {dl.clock!r}",
+                    join_path(dpath, "clock"), hint=_known(started), rule=rule.id,
+                )
+        if dl.calendar is not None and dl.calendar not in spec.calendars and not (
+            dl.calendar.isupper() and len(dl.calendar) == 2
+        ):
+            yield Diagnostic(
+                "ref.calendar", f"calendar {dl.calendar!r} is not declared in `calendars`",
+                join_path(dpath, "calendar"), hint=_known(spec.calendars), rule=rule.id,
+            )
+        if dl.before is not None:
+            if fields.get(dl.before) != "datetime":
+                yield Diagnostic(
+                    "ref.field",
+                    f"`before` names {dl.before!r}, which is not a datetime field of "
+                    f"{', '.join(rule.event_types)}",
+                    join_path(dpath, "before"), rule=rule.id,
+                )
+            if dl.unit == "business_hours":
+                yield Diagnostic(
+                    "deadline.before-unit",
+                    "a notice deadline is counted back in minutes, hours, days, workdays or "
+                    "months, not business hours",
+                    join_path(dpath, "unit"), rule=rule.id,
+                )
+        if dl.starts == "all" and len(rule.event_types) < 2:
+            yield Diagnostic(
+                "deadline.starts-all",
+                "`starts: all` needs two or more event types in `on`",
+                join_path(dpath, "starts"), rule=rule.id,
+            )
+        for j, frac in enumerate(dl.warn_at):
+            if frac <= 0:
+                yield Diagnostic(
+                    "deadline.warn-at", "warning fractions are positive (0.5, 0.8, 1.5)",
+                    join_path(dpath, "warn_at", j), rule=rule.id,
+                )
+    if rule.deduct is not None:
+        if rule.deduct.scorecard not in spec.scorecards:
+            yield Diagnostic(
+                "ref.scorecard",
+                f"scorecard {rule.deduct.scorecard!r} is not declared in `scorecards`",
+                join_path(path, "deduct", "scorecard"), hint=_known(spec.scorecards),
+                rule=rule.id,
+            )
+        pts = rule.deduct.points
+        if isinstance(pts, int) and pts <= 0:
+            yield Diagnostic(
+                "deduct.points", "points deducted are a positive whole number",
+                join_path(path, "deduct", "points"), rule=rule.id,
+            )
+    if rule.escalate is not None and rule.escalate.level < 1:
+        yield Diagnostic(
+            "escalate.level", "escalation levels start at 1",
+            join_path(path, "escalate", "level"), rule=rule.id,
+        )
+
+
+def _known(names: Any) -> str | None:
+    names = sorted(names)
+    if not names:
+        return None
+    shown = ", ".join(map(str, names[:12]))
+    return f"known: {shown}" + (" ..." if len(names) > 12 else "")

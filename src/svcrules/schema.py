@@ -1,0 +1,232 @@
+"""Schema: the pydantic ``*Spec`` models a pack is validated into (the pipeline's "AST").
+
+Everything here is frozen and forbids unknown keys, so a typo in a pack is an error, not a silently
+ignored key. Semantic checks that span several parts of a pack (references, cycles, ordering) live
+in ``checks``; expressions are kept as text here and parsed by ``expr`` during the checks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+"""Names of params, calendars, scorecards, counters, clocks and fields: ``snake_case``."""
+RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=100)]
+EventType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")]
+PackName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$", max_length=64)]
+ExprText = Annotated[str, StringConstraints(min_length=1)]
+
+Unit = Literal["minutes", "hours", "days", "workdays", "months", "business_hours"]
+Period = Literal["week", "month", "quarter", "year"]
+FieldType = Literal["string", "int", "number", "bool", "datetime", "date", "enum", "list"]
+
+
+class Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class CiteSpec(Spec):
+    """Where a rule comes from: the source document, article and line(s). Never the text itself."""
+
+    doc: str = Field(description="Id of a document listed in the pack's `sources`")
+    article: str | None = None
+    line: int | str | None = Field(
+        default=None, description="Line number(s) in the source, e.g. 117 or '34≡195'"
+    )
+    note: str | None = None
+
+
+class SourceSpec(Spec):
+    title: str
+    edition: str | None = None
+    url: str | None = None
+
+
+class EditionSpec(Spec):
+    title: str | None = None
+    default: bool = False
+
+
+class FieldSpec(Spec):
+    type: FieldType = "string"
+    values: tuple[str, ...] | None = Field(default=None, description="Allowed values of an enum")
+    required: bool = False
+    default: Any = None
+    description: str | None = None
+
+
+class EventTypeSpec(Spec):
+    description: str | None = None
+    fields: dict[Name, FieldSpec] = Field(default_factory=dict)
+
+
+class CalendarSpec(Spec):
+    base: str = Field(default="CN", description="ISO country code of the holiday data (CN, US, ...)")
+    timezone: str | None = None
+    extra_holidays: tuple[dt.date, ...] = ()
+    extra_workdays: tuple[dt.date, ...] = ()
+    hours: str | dict[str, str] | None = Field(
+        default=None, description="Opening hours, e.g. '08:30-12:00,13:30-17:30'"
+    )
+    cutoff: str | None = Field(default=None, description="Daily cut-off, e.g. '17:00'")
+    confirmed_through: int | None = None
+
+
+class ThresholdSpec(Spec):
+    name: Name
+    at_or_below: int | None = None
+    below: int | None = None
+
+
+class ScorecardSpec(Spec):
+    base: int = 100
+    period: Period = "month"
+    floor: int | None = None
+    cap: int | None = Field(default=None, description="Most points one period can deduct")
+    thresholds: tuple[ThresholdSpec, ...] = ()
+
+
+class CounterSpec(Spec):
+    period: Period | None = None
+    limit: int
+    reset_on: tuple[EventType, ...] = ()
+
+
+class EffectiveSpec(Spec):
+    from_: dt.date | None = Field(default=None, alias="from")
+    until: dt.date | None = None
+
+
+class DeadlineSpec(Spec):
+    clock: Name
+    action: Literal["start", "stop", "pause", "resume"] = "start"
+    within: int | ExprText | None = Field(
+        default=None, description="Amount of `unit`: an integer or an expression"
+    )
+    unit: Unit | None = None
+    before: Name | None = Field(
+        default=None, description="Event field holding the instant a notice is counted back from"
+    )
+    start: ExprText | None = Field(
+        default=None, description="Expression for the start instant (default: the event's `at`)"
+    )
+    starts: Literal["any", "all"] = Field(
+        default="any", description="`all`: the clock starts at the last of the rule's events"
+    )
+    calendar: str | None = None
+    warn_at: tuple[Decimal, ...] = ()
+
+
+class DeductSpec(Spec):
+    scorecard: Name
+    points: int | ExprText
+    subject: ExprText = "subject"
+
+
+class EscalateSpec(Spec):
+    to: str
+    level: int = 1
+    reason: str | None = None
+
+
+class CheckSpec(Spec):
+    assert_: ExprText = Field(alias="assert")
+    message: str
+    observed: ExprText | None = None
+    limit: ExprText | None = None
+
+
+class RuleSpec(Spec):
+    id: RuleId
+    on: EventType | tuple[EventType, ...]
+    title: str | None = None
+    when: ExprText | None = None
+    editions: tuple[str, ...] | None = None
+    effective: EffectiveSpec | None = None
+    severity: Literal["hard", "soft"] = "hard"
+    cite: CiteSpec
+    catalog: tuple[str, ...] = ()
+    deadline: DeadlineSpec | None = None
+    deduct: DeductSpec | None = None
+    escalate: EscalateSpec | None = None
+    check: CheckSpec | None = None
+
+    @property
+    def event_types(self) -> tuple[str, ...]:
+        return (self.on,) if isinstance(self.on, str) else self.on
+
+
+class PackSpec(Spec):
+    """A whole pack, as validated input. ``extends`` names a base pack this one overlays."""
+
+    pack: PackName
+    version: str
+    title: str
+    timezone: str = "Asia/Shanghai"
+    description: str | None = None
+    extends: str | None = None
+    sources: dict[str, SourceSpec] = Field(default_factory=dict)
+    editions: dict[str, EditionSpec] = Field(default_factory=dict)
+    params: dict[Name, Any] = Field(default_factory=dict)
+    calendars: dict[Name, CalendarSpec] = Field(default_factory=dict)
+    scorecards: dict[Name, ScorecardSpec] = Field(default_factory=dict)
+    counters: dict[Name, CounterSpec] = Field(default_factory=dict)
+    events: dict[EventType, EventTypeSpec] = Field(default_factory=dict)
+    rules: tuple[RuleSpec, ...] = ()
+    disable: tuple[RuleId, ...] = Field(
+        default=(), description="Overlay: ids of base rules to drop"
+    )
+
+
+EFFECTS = ("deadline", "deduct", "escalate", "check")
+"""The effect keys of a rule; a rule has exactly one."""
+
+
+class Pack:
+    """A loaded, checked pack: its spec, where it came from, and where each rule is written.
+
+    ``load_pack`` returns these; ``Engine`` compiles them. ``edition`` is the edition selected at
+    load time (the pack's default unless the caller picked another).
+    """
+
+    __slots__ = ("edition", "locations", "source", "spec")
+
+    def __init__(
+        self,
+        spec: PackSpec,
+        *,
+        source: str | None,
+        edition: str | None,
+        locations: dict[str, tuple[str | None, int | None, int | None]] | None = None,
+    ) -> None:
+        self.spec = spec
+        self.source = source
+        self.edition = edition
+        self.locations = dict(locations or {})
+
+    @property
+    def name(self) -> str:
+        return self.spec.pack
+
+    @property
+    def version(self) -> str:
+        return self.spec.version
+
+    @property
+    def title(self) -> str:
+        return self.spec.title
+
+    def with_edition(self, edition: str | None) -> Pack:
+        return Pack(self.spec, source=self.source, edition=edition, locations=self.locations)
+
+    def location(self, rule_id: str) -> str:
+        file, line, col = self.locations.get(rule_id, (self.source, None, None))
+        where = file or "<mapping>"
+        return where if line is None else f"{where}:{line}:{col}"
+
+    def __repr__(self) -> str:
+        return f"<Pack {self.name} {self.version} edition={self.edition!r} from {self.source!r}>"
