@@ -1,0 +1,204 @@
+"""Engine: loads and compiles packs for one edition and one set of params, then evaluates events.
+
+``evaluate`` returns what one event implies on its own (a ``Decision``) or raises ``EventError``;
+``evaluate_many`` never stops a batch: each input yields a ``Decision`` or a ``Rejection``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from svcrules.compiler import CompiledPack, compile_pack
+from svcrules.diagnostics import Diagnostic
+from svcrules.errors import EventError, PackError, SvcrulesError
+from svcrules.events import check_envelope
+from svcrules.loader import deep_merge, load_pack
+from svcrules.runtime import (
+    ClockSignal,
+    Deadline,
+    Decision,
+    Deduction,
+    Escalation,
+    Rejection,
+    Violation,
+)
+from svcrules.schema import Pack
+
+PackSource = str | Path | Mapping[str, Any] | Pack
+
+
+class Engine:
+    """A stateless evaluator over one or more packs.
+
+    ``edition`` applies to every pack that declares it (the others keep their default); it is an
+    error if no pack knows it. ``params`` overrides pack params by name (nested mappings merge
+    key by key); a name no pack declares is an error.
+    """
+
+    def __init__(
+        self,
+        packs: PackSource | Sequence[PackSource],
+        *,
+        edition: str | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> None:
+        sources: list[PackSource]
+        if isinstance(packs, str | Path | Mapping | Pack):
+            sources = [packs]
+        else:
+            sources = list(packs)
+        if not sources:
+            raise PackError([Diagnostic("engine.no-packs", "an Engine needs at least one pack")])
+        loaded = [load_pack(s) for s in sources]
+        self.packs: tuple[Pack, ...] = tuple(_with_edition(loaded, edition))
+        self.params: dict[str, Any] = dict(params or {})
+        _check_params(self.packs, self.params)
+        try:
+            self.compiled: tuple[CompiledPack, ...] = tuple(
+                compile_pack(p, _params_for(p, self.params)) for p in self.packs
+            )
+        except SvcrulesError:
+            raise
+        except Exception as exc:  # a valid pack that fails to compile is a bug in svcrules
+            raise PackError(
+                [Diagnostic("pack.internal", f"compiling failed: {type(exc).__name__}: {exc}",
+                            hint="please report this with the pack")]
+            ) from exc
+        names = [p.name for p in self.packs]
+        if len(set(names)) != len(names):
+            raise PackError(
+                [Diagnostic("engine.duplicate-pack", f"a pack is loaded twice: {names}")]
+            )
+        dispatch: dict[str, list[CompiledPack]] = {}
+        for cp in self.compiled:
+            for etype in cp.shapes:
+                dispatch.setdefault(etype, []).append(cp)
+        self._dispatch = {t: tuple(cps) for t, cps in dispatch.items()}
+
+    @property
+    def event_types(self) -> frozenset[str]:
+        return frozenset(self._dispatch)
+
+    def raw_outcomes(self, event: Any) -> tuple[str | None, str, list[Any]]:
+        """Event id, type and the raw outcomes (results and clock signals) of every pack."""
+        etype = check_envelope(event, self._dispatch)
+        out: list[Any] = []
+        event_id = None
+        for cp in self._dispatch[etype]:
+            e = cp.shapes[etype].validate(event)
+            event_id = e["id"]
+            cp.handlers[etype](e, out)
+        return event_id, etype, out
+
+    def evaluate(self, event: Mapping[str, Any]) -> Decision:
+        """What ``event`` implies on its own; raises ``EventError`` if it cannot be evaluated."""
+        try:
+            event_id, etype, out = self.raw_outcomes(event)
+        except SvcrulesError:
+            raise
+        except Exception as exc:  # a bug in svcrules must still reach the caller as its error
+            raise EventError(
+                [Diagnostic("event.internal", f"{type(exc).__name__}: {exc}")]
+            ) from exc
+        return _decision(event_id, etype, out)
+
+    def evaluate_many(self, events: Iterable[Any]) -> Iterator[Decision | Rejection]:
+        """One ``Decision`` or ``Rejection`` per input event, in input order."""
+        for index, event in enumerate(events):
+            try:
+                yield self.evaluate(event)
+            except EventError as exc:
+                event_id = event.get("id") if isinstance(event, Mapping) else None
+                yield Rejection(None if event_id is None else str(event_id), index, exc)
+
+    def __repr__(self) -> str:
+        packs = ", ".join(f"{p.name} {p.version} ({p.edition})" for p in self.packs)
+        return f"<Engine {packs}>"
+
+
+def _decision(event_id: str | None, etype: str, out: list[Any]) -> Decision:
+    if not out:
+        return Decision(event_id, event_type=etype)
+    deadlines: list[Deadline] = []
+    deductions: list[Deduction] = []
+    escalations: list[Escalation] = []
+    violations: list[Violation] = []
+    warnings: list[str] = []
+    for item in out:
+        if isinstance(item, Deadline):
+            deadlines.append(item)
+            warnings.extend(item.warnings)
+        elif isinstance(item, Deduction):
+            deductions.append(item)
+        elif isinstance(item, Escalation):
+            escalations.append(item)
+        elif isinstance(item, Violation):
+            violations.append(item)
+        else:
+            assert isinstance(item, ClockSignal)
+    return Decision(
+        event_id,
+        tuple(deadlines),
+        tuple(deductions),
+        tuple(escalations),
+        tuple(violations),
+        (),
+        tuple(warnings),
+        event_type=etype,
+    )
+
+
+def _with_edition(packs: list[Pack], edition: str | None) -> Iterator[Pack]:
+    if edition is not None and not any(edition in p.spec.editions for p in packs):
+        known = sorted({e for p in packs for e in p.spec.editions})
+        raise PackError(
+            [
+                Diagnostic(
+                    "edition.unknown",
+                    f"no loaded pack has edition {edition!r}",
+                    hint=f"editions: {', '.join(known)}" if known else "no pack has editions",
+                )
+            ]
+        )
+    for p in packs:
+        yield load_pack(p, edition=edition) if edition in p.spec.editions else p
+
+
+def _params_for(pack: Pack, overrides: Mapping[str, Any]) -> dict[str, Any]:
+    mine = {k: v for k, v in overrides.items() if k in pack.spec.params}
+    return deep_merge(pack.spec.params, _exact(mine))
+
+
+def _exact(value: Any) -> Any:
+    """Floats given by a caller become Decimals from their shortest repr (7.0 → Decimal('7.0'))."""
+    from decimal import Decimal
+
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, Mapping):
+        return {k: _exact(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_exact(v) for v in value]
+    return value
+
+
+def _check_params(packs: Sequence[Pack], overrides: Mapping[str, Any]) -> None:
+    declared = {k for p in packs for k in p.spec.params}
+    unknown = [k for k in overrides if k not in declared]
+    if unknown:
+        raise PackError(
+            Diagnostic(
+                "params.unknown",
+                f"no loaded pack declares param {k!r}",
+                f"$.params.{k}",
+                hint=(
+                    f"did you mean {close[0]!r}?"
+                    if (close := difflib.get_close_matches(k, declared, n=1))
+                    else None
+                ),
+            )
+            for k in unknown
+        )

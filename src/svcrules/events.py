@@ -1,0 +1,221 @@
+"""Events: validates a raw event against one pack's vocabulary, at event time (stdlib only).
+
+The compiler builds one ``EventShape`` per event type from the pack's ``events`` section; the
+engine calls it before the compiled rules, so rules see a normalised mapping: every declared
+field present (``None`` or its default when absent), numbers as ``Decimal``, instants aware.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from svcrules.diagnostics import Diagnostic
+from svcrules.errors import EventError
+
+STANDARD_FIELDS = ("id", "type", "at", "case", "subject")
+
+
+class _Bad(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        self.message = message
+
+
+def parse_instant(value: Any) -> dt.datetime:
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise _Bad("event.bad-type", f"{value!r} is not an ISO-8601 date-time") from None
+    if not isinstance(value, dt.datetime):
+        raise _Bad("event.bad-type", f"expected an ISO-8601 date-time, got {_kind(value)}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise _Bad(
+            "event.naive-time",
+            f"{value.isoformat()} has no UTC offset; svcrules never guesses a local time",
+        )
+    return value
+
+
+def _kind(value: Any) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+def _string(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise _Bad("event.bad-type", f"expected a string, got {_kind(value)}")
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, Decimal | float) and value == int(value):
+        return int(value)
+    raise _Bad("event.bad-type", f"expected an integer, got {_kind(value)} {value!r}")
+
+
+def _number(value: Any) -> Decimal:
+    if isinstance(value, bool):
+        raise _Bad("event.bad-type", "expected a number, got bool")
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise _Bad("event.bad-value", f"{value} is not a finite number")
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float | str):
+        # str(float) is the shortest repr that round-trips: 235.4 stays 235.4, not 235.40000000000000568
+        try:
+            out = Decimal(str(value).strip())
+        except InvalidOperation:
+            raise _Bad("event.bad-type", f"expected a number, got {value!r}") from None
+        if not out.is_finite():
+            raise _Bad("event.bad-value", f"{value!r} is not a finite number")
+        return out
+    raise _Bad("event.bad-type", f"expected a number, got {_kind(value)}")
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise _Bad("event.bad-type", f"expected true or false, got {_kind(value)} {value!r}")
+
+
+def _date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        raise _Bad("event.bad-type", "expected a date, got a date-time")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise _Bad("event.bad-type", f"expected an ISO-8601 date, got {value!r}")
+
+
+def _list(value: Any) -> tuple[Any, ...]:
+    if isinstance(value, list | tuple):
+        return tuple(value)
+    raise _Bad("event.bad-type", f"expected a list, got {_kind(value)}")
+
+
+CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    "string": _string,
+    "int": _int,
+    "number": _number,
+    "bool": _bool,
+    "datetime": parse_instant,
+    "date": _date,
+    "list": _list,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FieldShape:
+    name: str
+    type: str
+    values: frozenset[str] | None
+    required: bool
+    default: Any
+    needed_by: str | None
+    """Id of the first rule that reads this field, named when its value is wrong."""
+
+    def convert(self, value: Any) -> Any:
+        if self.values is not None:
+            if not isinstance(value, str):
+                raise _Bad("event.bad-type", f"expected one of {sorted(self.values)}")
+            if value not in self.values:
+                close = difflib.get_close_matches(value, self.values, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise _Bad(
+                    "event.bad-value",
+                    f"{value!r} is not one of {sorted(self.values)}{hint}",
+                )
+            return value
+        return CONVERTERS[self.type](value)
+
+
+@dataclass(frozen=True, slots=True)
+class EventShape:
+    """The validator of one event type in one pack."""
+
+    type: str
+    pack: str
+    fields: tuple[FieldShape, ...]
+
+    def validate(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        problems: list[Diagnostic] = []
+        event_id = raw.get("id")
+        e: dict[str, Any] = {
+            "id": None if event_id is None else str(event_id),
+            "type": self.type,
+        }
+        try:
+            e["at"] = parse_instant(raw["at"])
+        except KeyError:
+            problems.append(Diagnostic("event.missing-field", "every event needs `at`", "$.at"))
+        except _Bad as bad:
+            problems.append(Diagnostic(bad.code, bad.message, "$.at"))
+        for f in self.fields:
+            value = raw.get(f.name)
+            if value is None:
+                if f.default is not None:
+                    e[f.name] = f.default
+                    continue
+                e[f.name] = None
+                if f.required:
+                    problems.append(
+                        Diagnostic(
+                            "event.missing-field",
+                            f"`{self.type}` event has no `{f.name}`, which the pack requires",
+                            f"$.{f.name}",
+                        )
+                    )
+                continue
+            try:
+                e[f.name] = f.convert(value)
+            except _Bad as bad:
+                problems.append(
+                    Diagnostic(bad.code, f"`{f.name}`: {bad.message}", f"$.{f.name}",
+                               rule=f.needed_by)
+                )
+        if problems:
+            raise EventError(problems)
+        return e
+
+
+def check_envelope(raw: Any, known_types: Collection[str]) -> str:
+    """The event's type, after checking it is a mapping of a type some pack declares."""
+    if not isinstance(raw, Mapping):
+        raise EventError(
+            [Diagnostic("event.not-object", f"an event is a JSON object, got {_kind(raw)}")]
+        )
+    etype = raw.get("type")
+    if etype is None:
+        raise EventError([Diagnostic("event.missing-field", "every event needs `type`", "$.type")])
+    if not isinstance(etype, str):
+        raise EventError(
+            [Diagnostic("event.bad-type", f"`type` must be a string, got {_kind(etype)}", "$.type")]
+        )
+    if etype not in known_types:
+        close = difflib.get_close_matches(etype, list(known_types), n=1)
+        raise EventError(
+            [
+                Diagnostic(
+                    "event.unknown-type",
+                    f"no loaded pack declares event type {etype!r}",
+                    "$.type",
+                    hint=f"did you mean {close[0]!r}?" if close else None,
+                )
+            ]
+        )
+    return etype

@@ -1,0 +1,102 @@
+"""Fuzz: arbitrary pack data and arbitrary events raise nothing but svcrules errors."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import svcrules
+from svcrules import EventError, PackError
+from tests.conftest import MINI_PACK
+
+BASE: dict[str, Any] = yaml.safe_load(MINI_PACK)
+ENGINE = svcrules.Engine(copy.deepcopy(BASE))
+
+scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(-(10**20), 10**20), st.floats(allow_nan=True),
+    st.text(max_size=20), st.sampled_from(["2024-06-03T21:10:00+08:00", "2024-06-03",
+                                          "urban", "fault.reported", "params.reply_days",
+                                          "minutes", "workdays", "__import__('os')"]),
+    st.dates(), st.datetimes(),
+)
+json_like = st.recursive(
+    scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=4),
+                            st.dictionaries(st.text(max_size=10), inner, max_size=4)),
+    max_leaves=12,
+)
+paths = st.lists(st.one_of(st.sampled_from(["rules", "events", "params", "calendars",
+                                            "scorecards", "editions", "deadline", "when",
+                                            "within", "unit", "fields", "type", "on", "check"]),
+                           st.integers(0, 8)), min_size=1, max_size=4)
+
+
+def _mutate(data: Any, path: list[Any], value: Any) -> Any:
+    node = data
+    for part in path[:-1]:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            break
+    last = path[-1]
+    if isinstance(node, dict):
+        node[last if isinstance(last, str) else str(last)] = value
+    elif isinstance(node, list) and isinstance(last, int) and last < len(node):
+        node[last] = value
+    return data
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(paths, json_like), min_size=1, max_size=3))
+def test_mutated_packs_raise_only_pack_errors(mutations: list[tuple[list[Any], Any]]) -> None:
+    data = copy.deepcopy(BASE)
+    for path, value in mutations:
+        data = _mutate(data, path, value)
+    try:
+        svcrules.Engine(data)
+    except PackError as exc:
+        assert exc.diagnostics and all(d.code and d.path.startswith("$") for d in exc.diagnostics)
+        assert "pack.internal" not in exc.codes, exc.render()
+
+
+@settings(max_examples=100, deadline=None)
+@given(json_like)
+def test_arbitrary_pack_data_raises_only_pack_errors(data: Any) -> None:
+    try:
+        svcrules.load_pack(data if isinstance(data, dict) else {"pack": data})
+    except PackError as exc:
+        assert "pack.internal" not in exc.codes, exc.render()
+
+
+events = st.one_of(
+    json_like,
+    st.fixed_dictionaries(
+        {"type": st.sampled_from(sorted(ENGINE.event_types) + ["x.y", ""])},
+        optional={"at": scalars, "case": scalars, "area": scalars, "v": scalars,
+                  "nominal_v": scalars, "subject": scalars, "code": scalars, "id": scalars},
+    ),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(events)
+def test_arbitrary_events_raise_only_event_errors(evt: Any) -> None:
+    try:
+        ENGINE.evaluate(evt)
+    except EventError as exc:
+        assert exc.diagnostics
+        assert "event.internal" not in exc.codes, exc.render()
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(events, max_size=10))
+def test_every_event_of_a_batch_yields_a_decision_or_a_rejection(batch: list[Any]) -> None:
+    out = list(ENGINE.evaluate_many(batch))
+    assert len(out) == len(batch)
+    assert [getattr(o, "index", i) for i, o in enumerate(out)] == list(range(len(batch)))

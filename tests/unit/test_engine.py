@@ -1,0 +1,201 @@
+"""The stateless engine: what one event implies, editions, params, errors, batches."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import yaml
+
+import svcrules
+from svcrules import Decision, EventError, PackError, Rejection
+from tests.conftest import MINI_PACK, event
+
+
+@pytest.fixture
+def engine(mini_pack_path: Path) -> svcrules.Engine:
+    return svcrules.Engine(mini_pack_path)
+
+
+def test_deadline_in_minutes_names_rule_cite_pack_and_explains(engine: svcrules.Engine) -> None:
+    d = engine.evaluate(event("fault.reported", case="F1", area="urban"))
+    assert isinstance(d, Decision) and d
+    (dl,) = d.deadlines
+    assert (dl.rule, dl.clock, dl.case, dl.unit, dl.status) == (
+        "arrival", "arrival", "F1", "minutes", "open",
+    )
+    assert dl.due == dt.datetime.fromisoformat("2024-06-03T21:55:00+08:00")
+    assert dl.due_date == dt.date(2024, 6, 3)
+    assert dl.start == dt.datetime.fromisoformat("2024-06-03T21:10:00+08:00")
+    assert (dl.pack, dl.pack_version) == ("mini", "1.0")
+    assert dl.cite.doc == "doc1" and dl.cite.line == 117
+    assert "Test regulation" in str(dl.cite)
+    ex = dl.explain.to_dict()
+    assert ex["unit"] == "minutes" and ex["amount"] == 45
+    assert ex["start"] == "2024-06-03T21:10:00+08:00"
+    json.dumps(d.to_dict())  # JSON-serialisable
+
+
+def test_results_are_immutable(engine: svcrules.Engine) -> None:
+    d = engine.evaluate(event("fault.reported", case="F1", area="urban"))
+    with pytest.raises(AttributeError):
+        d.deadlines[0].due = None  # type: ignore[misc]
+    assert isinstance(d.deadlines, tuple)
+
+
+def test_calendar_days_are_due_at_end_of_local_day(engine: svcrules.Engine) -> None:
+    d = engine.evaluate(event("complaint.received", at="2024-08-01T16:00:00+08:00", case="C1"))
+    (dl,) = d.deadlines
+    assert dl.due_date == dt.date(2024, 8, 6)
+    assert dl.due.isoformat() == "2024-08-06T23:59:59+08:00"
+
+
+def test_workdays_use_the_china_calendar_with_make_up_days(engine: svcrules.Engine) -> None:
+    # Fri 2024-09-27 + 3 working days: Sun 09-29 works, 10-01..10-07 are off.
+    d = engine.evaluate(event("application.accepted", at="2024-09-27T10:00:00+08:00", case="A"))
+    (dl,) = d.deadlines
+    assert (dl.rule, dl.unit, dl.severity) == ("plan-new", "workdays", "soft")
+    assert dl.due_date == dt.date(2024, 10, 8)
+    steps = dl.explain.to_dict()
+    assert "2024-09-29" in json.dumps(steps)  # the make-up Sunday is shown as counted
+
+
+def test_editions_select_rules(mini_pack_path: Path) -> None:
+    old = svcrules.Engine(mini_pack_path, edition="old")
+    (dl,) = old.evaluate(event("application.accepted", at="2024-01-31T10:00:00+08:00",
+                               case="A")).deadlines
+    assert (dl.rule, dl.due_date) == ("plan-old", dt.date(2024, 2, 29))  # month-end clamp
+    with pytest.raises(PackError) as err:
+        svcrules.Engine(mini_pack_path, edition="nope")
+    assert err.value.codes == ("edition.unknown",)
+
+
+def test_params_override_and_unknown_params(mini_pack_path: Path) -> None:
+    engine = svcrules.Engine(mini_pack_path, params={"arrival_minutes": {"urban": 30}})
+    (dl,) = engine.evaluate(event("fault.reported", case="F", area="urban")).deadlines
+    assert dl.due.isoformat() == "2024-06-03T21:40:00+08:00"
+    (dl,) = engine.evaluate(event("fault.reported", case="F", area="rural")).deadlines
+    assert dl.due.isoformat() == "2024-06-03T22:40:00+08:00"  # rural kept from the pack
+    with pytest.raises(PackError) as err:
+        svcrules.Engine(mini_pack_path, params={"arival_minutes": {}})
+    assert err.value.codes == ("params.unknown",)
+    assert "arrival_minutes" in (err.value.diagnostics[0].hint or "")
+
+
+def test_when_false_produces_nothing(engine: svcrules.Engine) -> None:
+    d = engine.evaluate(event("fault.reported", case="F", area="remote"))
+    assert not d and d.deadlines == ()
+
+
+def test_checks_are_exact_on_the_limit(engine: svcrules.Engine) -> None:
+    on_limit = engine.evaluate(event("voltage.measured", nominal_v=220, v=235.4))
+    assert not on_limit.violations
+    over = engine.evaluate(event("voltage.measured", nominal_v=220, v="236.0"))
+    (v,) = over.violations
+    assert v.rule == "voltage" and v.severity == "hard"
+    assert v.observed == Decimal("236.0") / 220 * 100 - 100 or round(v.observed, 2) == Decimal(
+        "7.27"
+    )
+    assert v.limit == 7
+
+
+def test_deductions_and_escalations(engine: svcrules.Engine) -> None:
+    d = engine.evaluate(event("staff.violation", at="2024-03-05T09:00:00+08:00",
+                              subject="S1", code="minor"))
+    (de,) = d.deductions
+    assert (de.subject, de.points, de.scorecard, de.period, de.score) == (
+        "S1", 10, "monthly", "2024-03", None,
+    )
+    d = engine.evaluate(event("staff.violation", subject="S1", code="major"))
+    (es,) = d.escalations
+    assert (es.to, es.level, es.reason, es.subject) == ("manager", 2, "major offence", "S1")
+
+
+def test_stop_events_produce_no_result_on_their_own(engine: svcrules.Engine) -> None:
+    assert not engine.evaluate(event("crew.arrived", case="F1"))
+
+
+@pytest.mark.parametrize(
+    ("evt", "code", "path"),
+    [
+        (event("fault.reportd", case="F", area="urban"), "event.unknown-type", "$.type"),
+        (event("fault.reported", area="urban"), "event.missing-field", "$.case"),
+        (event("fault.reported", case="F", area="urbn"), "event.bad-value", "$.area"),
+        (event("fault.reported", at="2024-06-03T21:10:00", case="F", area="urban"),
+         "event.naive-time", "$.at"),
+        (event("voltage.measured", nominal_v=220, v="high"), "event.bad-type", "$.v"),
+        ({"at": "2024-06-03T21:10:00+08:00"}, "event.missing-field", "$.type"),
+        (["not", "a", "mapping"], "event.not-object", "$"),
+    ],
+)
+def test_bad_events_raise_event_error_with_code_and_path(
+    engine: svcrules.Engine, evt: object, code: str, path: str
+) -> None:
+    with pytest.raises(EventError) as err:
+        engine.evaluate(evt)  # type: ignore[arg-type]
+    assert isinstance(err.value, ValueError)
+    assert (err.value.diagnostics[0].code, err.value.diagnostics[0].path) == (code, path)
+
+
+def test_unknown_type_suggests_the_close_one(engine: svcrules.Engine) -> None:
+    with pytest.raises(EventError) as err:
+        engine.evaluate(event("fault.reportd", case="F"))
+    assert "fault.reported" in (err.value.diagnostics[0].hint or "")
+
+
+def test_evaluation_errors_name_the_rule(tmp_path: Path) -> None:
+    data = yaml.safe_load(MINI_PACK)
+    data["params"]["arrival_minutes"]["urban"] = "soon"  # a param override gone wrong
+    engine = svcrules.Engine(data)
+    with pytest.raises(EventError) as err:
+        engine.evaluate(event("fault.reported", case="F", area="urban"))
+    (d,) = err.value.diagnostics
+    assert (d.code, d.rule) == ("event.eval-error", "arrival")
+
+
+def test_evaluate_many_keeps_order_and_never_stops(engine: svcrules.Engine) -> None:
+    events = [
+        event("fault.reported", id="a", case="F", area="urban"),
+        event("fault.reported", id="b", case="F", area="nowhere"),
+        "garbage",
+        event("complaint.received", id="d", case="C"),
+    ]
+    out = list(engine.evaluate_many(iter(events)))
+    assert [type(o) for o in out] == [Decision, Rejection, Rejection, Decision]
+    assert [o.event_id for o in out] == ["a", "b", None, "d"]
+    assert isinstance(out[1], Rejection) and out[1].index == 1
+    assert out[1].to_dict()["errors"][0]["code"] == "event.bad-value"
+
+
+def test_effective_dates_are_selected_by_event_time() -> None:
+    data = yaml.safe_load(MINI_PACK)
+    data["rules"][2]["effective"] = {"from": "2024-07-01"}
+    engine = svcrules.Engine(data)
+    assert not engine.evaluate(event("complaint.received", at="2024-06-30T23:59:00+08:00",
+                                     case="C"))
+    assert engine.evaluate(event("complaint.received", at="2024-07-01T00:00:00+08:00", case="C"))
+
+
+def test_several_packs_in_one_engine(mini_pack_path: Path) -> None:
+    engine = svcrules.Engine([mini_pack_path, "power-grid"])
+    assert {p.name for p in engine.packs} == {"mini", "power-grid"}
+    d = engine.evaluate(event("fault.reported", case="F", area="urban"))
+    assert {dl.pack for dl in d.deadlines} == {"mini", "power-grid"}
+
+
+def test_notice_deadlines_count_back_from_the_event_field() -> None:
+    engine = svcrules.Engine("power-grid")
+    d = engine.evaluate({"type": "outage.planned", "at": "2024-07-01T09:00:00+08:00",
+                         "case": "O1", "kind": "planned",
+                         "outage_start": "2024-07-15T08:00:00+08:00"})
+    (dl,) = d.deadlines
+    assert dl.due_date == dt.date(2024, 7, 8)
+    assert dl.explain.to_dict()["before"]["field"] == "outage_start"
+    d = engine.evaluate({"type": "outage.planned", "at": "2024-07-01T09:00:00+08:00",
+                         "case": "O2", "kind": "temporary",
+                         "outage_start": "2024-07-10T14:00:00+08:00"})
+    (dl,) = d.deadlines
+    assert dl.due.isoformat() == "2024-07-09T14:00:00+08:00"
