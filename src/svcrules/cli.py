@@ -1,0 +1,346 @@
+"""CLI: the only module that prints or exits; ``svcrules list|check|eval|test|explain|schema``.
+
+Exit codes: 0 success, 1 pack, case or event failures, 2 usage errors. Diagnostics print as
+``file:line:col: error[code] path: message``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any, TextIO
+
+from svcrules import __version__
+from svcrules.diagnostics import Diagnostic
+from svcrules.engine import Engine
+from svcrules.errors import EventError, PackError, SvcrulesError
+from svcrules.loader import list_packs, load_pack
+from svcrules.runtime import Decision, Rejection
+from svcrules.schema import PackSpec
+from svcrules.testing import run_cases
+
+EVENT_SUFFIXES = (".jsonl", ".ndjson", ".json")
+PROGRESS_EVERY = 2000
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(args.func(args))
+    except PackError as exc:
+        print(exc.render(), file=sys.stderr)
+        return 1
+    except SvcrulesError as exc:
+        print(exc.render(), file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # `svcrules eval ... | head` is normal use
+        return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="svcrules", description="Evaluate service events against policy packs."
+    )
+    p.add_argument("--version", action="version", version=f"svcrules {__version__}")
+    sub = p.add_subparsers(dest="command")
+
+    s = sub.add_parser("list", help="built-in and plug-in packs")
+    s.add_argument("--json", action="store_true", help="one JSON object per pack")
+    s.set_defaults(func=cmd_list)
+
+    s = sub.add_parser("check", help="load and check packs; print every problem")
+    s.add_argument("packs", nargs="+", metavar="PACK")
+    s.set_defaults(func=cmd_check)
+
+    s = sub.add_parser("eval", help="evaluate JSON Lines events (a file or - for stdin)")
+    s.add_argument("args", nargs="+", metavar="PACK... [EVENTS|-]")
+    s.add_argument("--events", "-e", help="events file (JSON Lines), or - for stdin")
+    s.add_argument("--edition")
+    s.add_argument("--param", action="append", default=[], metavar="NAME=JSON",
+                   help="override a param, e.g. arrival_minutes='{\"urban\": 30}'")
+    s.add_argument("--format", choices=("json", "table"), default="json")
+    s.add_argument("--no-progress", action="store_true", help="never show a progress line")
+    s.set_defaults(func=cmd_eval)
+
+    s = sub.add_parser("test", help="run the cases shipped beside packs")
+    s.add_argument("packs", nargs="*", metavar="PACK")
+    s.add_argument("--verbose", "-v", action="store_true")
+    s.set_defaults(func=cmd_test)
+
+    s = sub.add_parser("explain", help="show a pack's compiled rules")
+    s.add_argument("pack", metavar="PACK")
+    s.add_argument("--rule")
+    s.add_argument("--edition")
+    s.add_argument("--source", action="store_true", help="also print the generated Python")
+    s.set_defaults(func=cmd_explain)
+
+    s = sub.add_parser("schema", help="JSON Schema of packs, or of a pack's events")
+    s.add_argument("what", nargs="?", default="pack", choices=("pack", "events"))
+    s.add_argument("pack", nargs="?", metavar="PACK")
+    s.set_defaults(func=cmd_schema)
+    return p
+
+
+def _usage(message: str) -> int:
+    print(f"svcrules: error: {message}", file=sys.stderr)
+    return 2
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    packs = list_packs()
+    if args.json:
+        for info in packs:
+            print(json.dumps(info.to_dict(), ensure_ascii=False))
+        return 0
+    rows = [("NAME", "VERSION", "ORIGIN", "TITLE")] + [
+        (i.name, i.version, i.origin, i.title) for i in packs
+    ]
+    _print_table(rows)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    failed = 0
+    for name in args.packs:
+        try:
+            pack = load_pack(name)
+            for ed in pack.spec.editions or {None: None}:
+                Engine(pack, edition=ed)
+        except PackError as exc:
+            failed += 1
+            print(exc.render(), file=sys.stderr)
+            n = len(exc.diagnostics)
+            print(f"{name}: {n} problem{'s' * (n != 1)}", file=sys.stderr)
+            continue
+        editions = ", ".join(pack.spec.editions) or "no editions"
+        print(f"{pack.name} {pack.version}: ok ({len(pack.spec.rules)} rules; {editions})")
+    return 1 if failed else 0
+
+
+def _split_eval_args(args: argparse.Namespace) -> tuple[list[str], str | None]:
+    packs = list(args.args)
+    events = args.events
+    if events is None and packs:
+        last = packs[-1]
+        is_events_file = (
+            last.endswith(EVENT_SUFFIXES) and Path(last).is_file() and Path(last).stem != "pack"
+        )
+        if last == "-" or is_events_file:
+            events = packs.pop()
+    return packs, events
+
+
+def _read_events(stream: IO[str]) -> Iterator[Any]:
+    for lineno, line in enumerate(stream, 1):
+        if not line.strip():
+            continue
+        try:
+            yield json.loads(line, parse_float=Decimal)
+        except json.JSONDecodeError as exc:
+            yield EventError(
+                [Diagnostic("event.bad-json", f"line {lineno}: {exc.msg}", column=exc.colno)]
+            )
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    packs, events_path = _split_eval_args(args)
+    if not packs:
+        return _usage("eval needs at least one PACK")
+    params: dict[str, Any] = {}
+    for item in args.param:
+        name, sep, value = item.partition("=")
+        if not sep:
+            return _usage(f"--param takes NAME=JSON, got {item!r}")
+        try:
+            params[name] = json.loads(value, parse_float=Decimal)
+        except json.JSONDecodeError:
+            params[name] = value
+    engine = Engine(packs, edition=args.edition, params=params)
+    if events_path is None or events_path == "-":
+        if sys.stdin.isatty() and events_path is None:
+            return _usage("give an EVENTS file (JSON Lines) or - to read standard input")
+        stream: TextIO = sys.stdin
+    else:
+        try:
+            stream = open(events_path, encoding="utf-8")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            return _usage(f"cannot read {events_path}: {exc.strerror}")
+    progress = not args.no_progress and sys.stderr.isatty()
+    counts = {"events": 0, "decisions": 0, "rejections": 0}
+    table: list[tuple[str, ...]] = [("#", "EVENT", "TYPE", "OUTCOME")]
+    try:
+        for index, item in enumerate(_read_events(stream)):
+            counts["events"] += 1
+            if isinstance(item, EventError):
+                result: Decision | Rejection = Rejection(None, index, item)
+            else:
+                result = next(iter(engine.evaluate_many([item])))
+                if isinstance(result, Rejection):
+                    result = Rejection(result.event_id, index, result.error)
+            counts["decisions" if isinstance(result, Decision) else "rejections"] += 1
+            if args.format == "json":
+                print(json.dumps(result.to_dict(), ensure_ascii=False))
+            else:
+                table.extend(_table_rows(index, item, result))
+            if progress and counts["events"] % PROGRESS_EVERY == 0:
+                print(f"\r{counts['events']} events ...", end="", file=sys.stderr, flush=True)
+    finally:
+        if stream is not sys.stdin:
+            stream.close()
+    if progress and counts["events"] >= PROGRESS_EVERY:
+        print("\r", end="", file=sys.stderr)
+    if args.format == "table":
+        _print_table(table)
+    print(
+        f"events: {counts['events']}, decisions: {counts['decisions']}, "
+        f"rejections: {counts['rejections']}",
+        file=sys.stderr,
+    )
+    return 1 if counts["rejections"] else 0
+
+
+def _table_rows(index: int, item: Any, result: Decision | Rejection) -> list[tuple[str, ...]]:
+    etype = str(item.get("type", "?")) if isinstance(item, dict) else "?"
+    eid = result.event_id or "-"
+    if isinstance(result, Rejection):
+        d = result.error.diagnostics[0]
+        return [(str(index), eid, etype, f"REJECTED {d.code} {d.path}: {d.message}")]
+    lines = []
+    for dl in result.deadlines:
+        lines.append(f"deadline {dl.clock} due {dl.due.isoformat()} ({dl.severity}) [{dl.rule}]")
+    for v in result.violations:
+        lines.append(f"violation {v.message}: {v.observed} vs {v.limit} ({v.severity}) [{v.rule}]")
+    for de in result.deductions:
+        lines.append(f"deduct {de.points} from {de.subject} ({de.period}) [{de.rule}]")
+    for es in result.escalations:
+        lines.append(f"escalate to {es.to} level {es.level} [{es.rule}]")
+    for w in result.warnings:
+        lines.append(f"warning: {w}")
+    if not lines:
+        lines = ["-"]
+    return [(str(index), eid, etype, lines[0])] + [("", "", "", rest) for rest in lines[1:]]
+
+
+def _print_table(rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    for r in rows:
+        cells = [c.ljust(w) for c, w in zip(r, widths, strict=False)] + [r[-1]]
+        print("  ".join(cells).rstrip())
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    names = args.packs or [i.source for i in list_packs()]
+    failed = 0
+    total = 0
+    for name in names:
+        report = run_cases(name)
+        for r in report.results:
+            total += 1
+            if not r.ok:
+                failed += 1
+            if args.verbose or not r.ok:
+                print(r.render())
+        if report.unexercised:
+            print(f"{report.pack}: rules no case exercises: {', '.join(report.unexercised)}")
+    print(f"{total - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    engine = Engine(args.pack, edition=args.edition)
+    cp = engine.compiled[0]
+    pack = engine.packs[0]
+    print(f"{cp.name} {cp.version} edition={cp.edition} timezone={cp.timezone.key}")
+    print(f"source: {pack.source}   generated: {cp.filename}")
+    shown = 0
+    for rule in cp.rules:
+        if args.rule and rule.id != args.rule:
+            continue
+        shown += 1
+        print(f"\n{rule.id}  [{rule.effect}, {rule.severity}]  {rule.location}")
+        print(f"  on:    {', '.join(rule.on)}")
+        if rule.when:
+            print(f"  when:  {rule.when}")
+        print(f"  does:  {rule.summary}")
+        print(f"  cite:  {rule.cite}")
+        if rule.catalog:
+            print(f"  implements: {', '.join(rule.catalog)}")
+    if args.rule and not shown:
+        active = ", ".join(r.id for r in cp.rules)
+        return _usage(f"no active rule {args.rule!r} in this edition (active: {active})")
+    if args.source:
+        print(f"\n# --- generated Python ({cp.filename}) ---")
+        for n, line in enumerate(cp.source.splitlines(), 1):
+            rule_id = cp.line_rules.get(n, "")
+            print(f"{n:4d}  {line:<90} {('# ' + rule_id) if rule_id else ''}".rstrip())
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    if args.what == "pack":
+        schema = PackSpec.model_json_schema(by_alias=True)
+        schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+        schema["title"] = "svcrules pack"
+    else:
+        if not args.pack:
+            return _usage("schema events needs a PACK")
+        schema = events_schema(load_pack(args.pack).spec)
+    print(json.dumps(schema, indent=2, ensure_ascii=False))
+    return 0
+
+
+_JSON_TYPES = {
+    "string": {"type": "string"},
+    "int": {"type": "integer"},
+    "number": {"type": ["number", "string"]},
+    "bool": {"type": "boolean"},
+    "datetime": {"type": "string", "format": "date-time"},
+    "date": {"type": "string", "format": "date"},
+    "list": {"type": "array"},
+}
+
+
+def events_schema(spec: PackSpec) -> dict[str, Any]:
+    """JSON Schema of the events a pack accepts: one branch per event type."""
+    branches = []
+    for etype, ev in sorted(spec.events.items()):
+        props: dict[str, Any] = {
+            "id": {"type": ["string", "integer"]},
+            "type": {"const": etype},
+            "at": {"type": "string", "format": "date-time",
+                   "pattern": "(Z|[+-][0-9]{2}:?[0-9]{2})$"},
+            "case": {"type": "string"},
+            "subject": {"type": "string"},
+        }
+        required = ["type", "at"]
+        for name, f in ev.fields.items():
+            prop = dict(_JSON_TYPES.get(f.type, {})) if f.type != "enum" else {
+                "enum": list(f.values or ())
+            }
+            if f.description:
+                prop["description"] = f.description
+            props[name] = prop
+            if f.required:
+                required.append(name)
+        branch: dict[str, Any] = {
+            "title": etype,
+            "type": "object",
+            "properties": props,
+            "required": required,
+        }
+        if ev.description:
+            branch["description"] = ev.description
+        branches.append(branch)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": f"events of pack {spec.pack} {spec.version}",
+        "oneOf": branches,
+    }

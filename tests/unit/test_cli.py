@@ -1,0 +1,93 @@
+"""The command line, run as a user runs it: exit codes, output shapes, counts."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "examples" / "power-grid-events.jsonl"
+
+
+def svcrules(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "svcrules", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+
+
+def test_list_shows_builtin_packs() -> None:
+    r = svcrules("list", "--json")
+    assert r.returncode == 0
+    names = [json.loads(line)["name"] for line in r.stdout.splitlines()]
+    assert "power-grid" in names
+
+
+def test_check_ok_and_broken(tmp_path: Path) -> None:
+    assert svcrules("check", "power-grid").returncode == 0
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("pack: bad\nversion: '1'\ntitle: t\nrules:\n  - id: x\n    on: a.b\n"
+                   "    cite: {doc: d}\n", encoding="utf-8")
+    r = svcrules("check", str(bad))
+    assert r.returncode == 1
+    first = r.stderr.splitlines()[0]
+    assert first.startswith(f"{bad}:5:") and "error[rule." in first
+
+
+def test_eval_counts_always_add_up() -> None:
+    lines = [
+        json.dumps({"id": "1", "type": "fault.reported", "at": "2024-06-03T21:10:00+08:00",
+                    "case": "F1", "area": "urban"}),
+        "{not json",
+        json.dumps({"id": "3", "type": "fault.reported", "at": "2024-06-03T21:10:00",
+                    "case": "F1", "area": "urban"}),
+    ]
+    r = svcrules("eval", "power-grid", "-", stdin="\n".join(lines) + "\n")
+    assert r.returncode == 1  # rejections are event failures
+    out = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [o["kind"] for o in out] == ["decision", "rejection", "rejection"]
+    assert out[0]["deadlines"][0]["due"] == "2024-06-03T21:55:00+08:00"
+    assert out[1]["errors"][0]["code"] == "event.bad-json"
+    assert out[2]["errors"][0]["code"] == "event.naive-time"
+    assert "events: 3, decisions: 1, rejections: 2" in r.stderr
+
+
+def test_eval_sample_file_as_table() -> None:
+    r = svcrules("eval", "power-grid", str(SAMPLE), "--format", "table")
+    assert r.returncode == 0, r.stderr
+    assert "deadline arrival due" in r.stdout
+    total = sum(1 for line in SAMPLE.read_text().splitlines() if line.strip())
+    assert f"events: {total}, decisions: {total}, rejections: 0" in r.stderr
+
+
+def test_explain_shows_rules_with_locations_and_source() -> None:
+    r = svcrules("explain", "power-grid", "--source")
+    assert r.returncode == 0, r.stderr
+    assert "pack.yaml:" in r.stdout and "cite:" in r.stdout
+    assert "def on_fault_reported(e, out):" in r.stdout
+
+
+def test_schema_for_packs_and_events() -> None:
+    r = svcrules("schema")
+    assert r.returncode == 0
+    assert "rules" in json.loads(r.stdout)["properties"]
+    r = svcrules("schema", "events", "power-grid")
+    titles = {b["title"] for b in json.loads(r.stdout)["oneOf"]}
+    assert "fault.reported" in titles
+
+
+def test_usage_errors_exit_2() -> None:
+    assert svcrules().returncode == 2
+    assert svcrules("eval", "power-grid", "--format", "xml").returncode == 2
+
+
+def test_pack_cases_pass() -> None:
+    r = svcrules("test", "power-grid")
+    assert r.returncode == 0, r.stdout
+    assert " passed, 0 failed" in r.stdout
