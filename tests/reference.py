@@ -13,16 +13,20 @@ from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from svcrules.calendars import calendar as builtin_calendar
 from svcrules.checks import build_calendar, rule_fields
 from svcrules.expr import parse_expr
 from svcrules.runtime import due_after, due_before, period_label
-from svcrules.calendars import calendar as builtin_calendar
 from svcrules.schema import Pack
 from tests.reference_expr import interpret
 
 
-def _value(text: str | int | None, fields: Mapping[str, str], e: Mapping[str, Any],
-           params: Mapping[str, Any]) -> Any:
+def _value(
+    text: str | int | None,
+    fields: Mapping[str, str],
+    e: Mapping[str, Any],
+    params: Mapping[str, Any],
+) -> Any:
     if text is None or isinstance(text, int):
         return text
     return interpret(parse_expr(text, fields=fields, params=params), e, params)
@@ -71,25 +75,47 @@ def reference_outcomes(
                 due, day = due_before(dl.unit, amount, e[dl.before], tz, cal)
             else:
                 due, day = due_after(dl.unit, amount, start, tz, cal)
-            out.append({**base, "kind": "deadline", "clock": dl.clock, "due": due,
-                        "due_date": day, "severity": rule.severity})
+            out.append(
+                {
+                    **base,
+                    "kind": "deadline",
+                    "clock": dl.clock,
+                    "due": due,
+                    "due_date": day,
+                    "severity": rule.severity,
+                }
+            )
         elif rule.deduct is not None:
             points = _value(rule.deduct.points, fields, e, params)
             subject = _value(rule.deduct.subject, fields, e, params)
             if subject is None:
                 raise ValueError("a deduction needs a subject")
             period = spec.scorecards[rule.deduct.scorecard].period
-            out.append({**base, "kind": "deduction", "points": int(points),
-                        "subject": str(subject), "period": period_label(e["at"], period, tz)})
+            out.append(
+                {
+                    **base,
+                    "kind": "deduction",
+                    "points": int(points),
+                    "subject": str(subject),
+                    "period": period_label(e["at"], period, tz),
+                }
+            )
         elif rule.escalate is not None:
-            out.append({**base, "kind": "escalation", "to": rule.escalate.to,
-                        "level": rule.escalate.level})
+            out.append(
+                {**base, "kind": "escalation", "to": rule.escalate.to, "level": rule.escalate.level}
+            )
         elif rule.check is not None:
             ok = _value(rule.check.assert_, fields, e, params)
             if not ok:
-                out.append({**base, "kind": "violation", "severity": rule.severity,
-                            "observed": _value(rule.check.observed, fields, e, params),
-                            "limit": _value(rule.check.limit, fields, e, params)})
+                out.append(
+                    {
+                        **base,
+                        "kind": "violation",
+                        "severity": rule.severity,
+                        "observed": _value(rule.check.observed, fields, e, params),
+                        "limit": _value(rule.check.limit, fields, e, params),
+                    }
+                )
     return out
 
 
@@ -103,14 +129,36 @@ def compiled_outcomes(raw: list[Any]) -> list[dict[str, Any]]:
         if isinstance(item, ClockSignal):
             out.append({**base, "kind": "signal", "action": item.action, "clock": item.clock})
         elif isinstance(item, Deadline):
-            out.append({**base, "kind": "deadline", "clock": item.clock, "due": item.due,
-                        "due_date": item.due_date, "severity": item.severity})
+            out.append(
+                {
+                    **base,
+                    "kind": "deadline",
+                    "clock": item.clock,
+                    "due": item.due,
+                    "due_date": item.due_date,
+                    "severity": item.severity,
+                }
+            )
         elif isinstance(item, Deduction):
-            out.append({**base, "kind": "deduction", "points": item.points,
-                        "subject": item.subject, "period": item.period})
+            out.append(
+                {
+                    **base,
+                    "kind": "deduction",
+                    "points": item.points,
+                    "subject": item.subject,
+                    "period": item.period,
+                }
+            )
         elif isinstance(item, Escalation):
             out.append({**base, "kind": "escalation", "to": item.to, "level": item.level})
         elif isinstance(item, Violation):
-            out.append({**base, "kind": "violation", "severity": item.severity,
-                        "observed": item.observed, "limit": item.limit})
+            out.append(
+                {
+                    **base,
+                    "kind": "violation",
+                    "severity": item.severity,
+                    "observed": item.observed,
+                    "limit": item.limit,
+                }
+            )
     return out

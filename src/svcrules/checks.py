@@ -108,7 +108,9 @@ def check_vocabulary(spec: PackSpec) -> Iterator[Diagnostic]:
                 )
             if f.type == "enum" and not f.values:
                 yield Diagnostic(
-                    "field.enum-values", "an enum field needs `values`", path,
+                    "field.enum-values",
+                    "an enum field needs `values`",
+                    path,
                     hint="list the allowed values: values: [urban, rural]",
                 )
             if f.type != "enum" and f.values is not None:
@@ -137,9 +139,7 @@ def check_calendars(spec: PackSpec) -> Iterator[Diagnostic]:
             build_calendar(name, cal, spec.timezone)
         except PackError as exc:
             for d in exc.diagnostics:
-                yield Diagnostic(
-                    d.code, d.message, join_path("$.calendars", name), hint=d.hint
-                )
+                yield Diagnostic(d.code, d.message, join_path("$.calendars", name), hint=d.hint)
 
 
 def build_calendar(name: str, cal: CalendarSpec, timezone: str) -> Any:
@@ -194,9 +194,15 @@ def rule_fields(spec: PackSpec, rule: RuleSpec) -> dict[str, str]:
     common: dict[str, str] | None = None
     for etype in rule.event_types:
         ev = spec.events.get(etype)
-        declared = {n: f.type for n, f in ev.fields.items()} if ev else {}
-        fields = {"id": "string", "type": "string", "at": "datetime", "case": "string",
-                  "subject": "string", **declared}
+        declared: dict[str, str] = {n: f.type for n, f in ev.fields.items()} if ev else {}
+        fields: dict[str, str] = {
+            "id": "string",
+            "type": "string",
+            "at": "datetime",
+            "case": "string",
+            "subject": "string",
+            **declared,
+        }
         common = fields if common is None else {n: t for n, t in common.items() if n in fields}
     return common or {n: "string" for n in STANDARD_FIELDS}
 
@@ -209,8 +215,10 @@ def check_rules(spec: PackSpec) -> Iterator[Diagnostic]:
         path = join_path("$.rules", i)
         if ids[rule.id] > 1 and rule.id in seen:
             yield Diagnostic(
-                "rule.duplicate-id", f"rule id {rule.id!r} is used more than once",
-                join_path(path, "id"), rule=rule.id,
+                "rule.duplicate-id",
+                f"rule id {rule.id!r} is used more than once",
+                join_path(path, "id"),
+                rule=rule.id,
             )
         seen.add(rule.id)
         effects = [name for name in EFFECTS if getattr(rule, name) is not None]
@@ -244,8 +252,10 @@ def check_rules(spec: PackSpec) -> Iterator[Diagnostic]:
         eff = rule.effective
         if eff and eff.from_ and eff.until and eff.from_ >= eff.until:
             yield Diagnostic(
-                "rule.effective-order", "`effective.from` must be before `until`",
-                join_path(path, "effective"), rule=rule.id,
+                "rule.effective-order",
+                "`effective.from` must be before `until`",
+                join_path(path, "effective"),
+                rule=rule.id,
             )
         fields = rule_fields(spec, rule)
         yield from _check_exprs(spec, rule, path, fields)
@@ -280,8 +290,9 @@ def _check_exprs(
             parse_expr(text, path=join_path(path, *where), fields=fields, params=spec.params)
         except PackError as exc:
             for d in exc.diagnostics:
-                yield Diagnostic(d.code, d.message, d.path, column=d.column, hint=d.hint,
-                                 rule=rule.id)
+                yield Diagnostic(
+                    d.code, d.message, d.path, column=d.column, hint=d.hint, rule=rule.id
+                )
 
 
 def _check_effect(
@@ -293,8 +304,11 @@ def _check_effect(
         if dl.action == "start":
             if dl.within is None or dl.unit is None:
                 yield Diagnostic(
-                    "deadline.incomplete", "a clock that starts needs `within` and `unit`", dpath,
-                    hint="e.g. within: 45, unit: minutes", rule=rule.id,
+                    "deadline.incomplete",
+                    "a clock that starts needs `within` and `unit`",
+                    dpath,
+                    hint="e.g. within: 45, unit: minutes",
+                    rule=rule.id,
                 )
         else:
             if dl.within is not None or dl.unit is not None or dl.before is not None:
@@ -302,19 +316,28 @@ def _check_effect(
                     "deadline.extra",
                     f"a `{dl.action}` takes only `clock`; `within`, `unit` and `before` belong "
                     "to the rule that starts it",
-                    dpath, rule=rule.id,
+                    dpath,
+                    rule=rule.id,
                 )
             if dl.clock not in started:
                 yield Diagnostic(
-                    "ref.clock", f"no rule starts clock {dl.clock!r}",
-                    join_path(dpath, "clock"), hint=_known(started), rule=rule.id,
+                    "ref.clock",
+                    f"no rule starts clock {dl.clock!r}",
+                    join_path(dpath, "clock"),
+                    hint=_known(started),
+                    rule=rule.id,
                 )
-        if dl.calendar is not None and dl.calendar not in spec.calendars and not (
-            dl.calendar.isupper() and len(dl.calendar) == 2
+        if (
+            dl.calendar is not None
+            and dl.calendar not in spec.calendars
+            and not (dl.calendar.isupper() and len(dl.calendar) == 2)
         ):
             yield Diagnostic(
-                "ref.calendar", f"calendar {dl.calendar!r} is not declared in `calendars`",
-                join_path(dpath, "calendar"), hint=_known(spec.calendars), rule=rule.id,
+                "ref.calendar",
+                f"calendar {dl.calendar!r} is not declared in `calendars`",
+                join_path(dpath, "calendar"),
+                hint=_known(spec.calendars),
+                rule=rule.id,
             )
         if dl.before is not None:
             if fields.get(dl.before) != "datetime":
@@ -322,45 +345,55 @@ def _check_effect(
                     "ref.field",
                     f"`before` names {dl.before!r}, which is not a datetime field of "
                     f"{', '.join(rule.event_types)}",
-                    join_path(dpath, "before"), rule=rule.id,
+                    join_path(dpath, "before"),
+                    rule=rule.id,
                 )
             if dl.unit == "business_hours":
                 yield Diagnostic(
                     "deadline.before-unit",
                     "a notice deadline is counted back in minutes, hours, days, workdays or "
                     "months, not business hours",
-                    join_path(dpath, "unit"), rule=rule.id,
+                    join_path(dpath, "unit"),
+                    rule=rule.id,
                 )
         if dl.starts == "all" and len(rule.event_types) < 2:
             yield Diagnostic(
                 "deadline.starts-all",
                 "`starts: all` needs two or more event types in `on`",
-                join_path(dpath, "starts"), rule=rule.id,
+                join_path(dpath, "starts"),
+                rule=rule.id,
             )
         for j, frac in enumerate(dl.warn_at):
             if frac <= 0:
                 yield Diagnostic(
-                    "deadline.warn-at", "warning fractions are positive (0.5, 0.8, 1.5)",
-                    join_path(dpath, "warn_at", j), rule=rule.id,
+                    "deadline.warn-at",
+                    "warning fractions are positive (0.5, 0.8, 1.5)",
+                    join_path(dpath, "warn_at", j),
+                    rule=rule.id,
                 )
     if rule.deduct is not None:
         if rule.deduct.scorecard not in spec.scorecards:
             yield Diagnostic(
                 "ref.scorecard",
                 f"scorecard {rule.deduct.scorecard!r} is not declared in `scorecards`",
-                join_path(path, "deduct", "scorecard"), hint=_known(spec.scorecards),
+                join_path(path, "deduct", "scorecard"),
+                hint=_known(spec.scorecards),
                 rule=rule.id,
             )
         pts = rule.deduct.points
         if isinstance(pts, int) and pts <= 0:
             yield Diagnostic(
-                "deduct.points", "points deducted are a positive whole number",
-                join_path(path, "deduct", "points"), rule=rule.id,
+                "deduct.points",
+                "points deducted are a positive whole number",
+                join_path(path, "deduct", "points"),
+                rule=rule.id,
             )
     if rule.escalate is not None and rule.escalate.level < 1:
         yield Diagnostic(
-            "escalate.level", "escalation levels start at 1",
-            join_path(path, "escalate", "level"), rule=rule.id,
+            "escalate.level",
+            "escalation levels start at 1",
+            join_path(path, "escalate", "level"),
+            rule=rule.id,
         )
 
 

@@ -64,8 +64,13 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("args", nargs="+", metavar="PACK... [EVENTS|-]")
     s.add_argument("--events", "-e", help="events file (JSON Lines), or - for stdin")
     s.add_argument("--edition")
-    s.add_argument("--param", action="append", default=[], metavar="NAME=JSON",
-                   help="override a param, e.g. arrival_minutes='{\"urban\": 30}'")
+    s.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=JSON",
+        help="override a param, e.g. arrival_minutes='{\"urban\": 30}'",
+    )
     s.add_argument("--format", choices=("json", "table"), default="json")
     s.add_argument("--no-progress", action="store_true", help="never show a progress line")
     s.set_defaults(func=cmd_eval)
@@ -112,7 +117,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     for name in args.packs:
         try:
             pack = load_pack(name)
-            for ed in pack.spec.editions or {None: None}:
+            editions: list[str | None] = list(pack.spec.editions) or [None]
+            for ed in editions:
                 Engine(pack, edition=ed)
         except PackError as exc:
             failed += 1
@@ -120,8 +126,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             n = len(exc.diagnostics)
             print(f"{name}: {n} problem{'s' * (n != 1)}", file=sys.stderr)
             continue
-        editions = ", ".join(pack.spec.editions) or "no editions"
-        print(f"{pack.name} {pack.version}: ok ({len(pack.spec.rules)} rules; {editions})")
+        names = ", ".join(pack.spec.editions) or "no editions"
+        print(f"{pack.name} {pack.version}: ok ({len(pack.spec.rules)} rules; {names})")
     return 1 if failed else 0
 
 
@@ -226,10 +232,11 @@ def _table_rows(index: int, item: Any, result: Decision | Rejection) -> list[tup
         lines.append(f"warning: {w}")
     if not lines:
         lines = ["-"]
-    return [(str(index), eid, etype, lines[0])] + [("", "", "", rest) for rest in lines[1:]]
+    rows: list[tuple[str, ...]] = [(str(index), eid, etype, lines[0])]
+    return rows + [("", "", "", rest) for rest in lines[1:]]
 
 
-def _print_table(rows: list[tuple[str, ...]]) -> None:
+def _print_table(rows: Sequence[Sequence[str]]) -> None:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
     for r in rows:
         cells = [c.ljust(w) for c, w in zip(r, widths, strict=False)] + [r[-1]]
@@ -297,7 +304,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
-_JSON_TYPES = {
+_JSON_TYPES: dict[str, dict[str, Any]] = {
     "string": {"type": "string"},
     "int": {"type": "integer"},
     "number": {"type": ["number", "string"]},
@@ -315,16 +322,21 @@ def events_schema(spec: PackSpec) -> dict[str, Any]:
         props: dict[str, Any] = {
             "id": {"type": ["string", "integer"]},
             "type": {"const": etype},
-            "at": {"type": "string", "format": "date-time",
-                   "pattern": "(Z|[+-][0-9]{2}:?[0-9]{2})$"},
+            "at": {
+                "type": "string",
+                "format": "date-time",
+                "pattern": "(Z|[+-][0-9]{2}:?[0-9]{2})$",
+            },
             "case": {"type": "string"},
             "subject": {"type": "string"},
         }
         required = ["type", "at"]
         for name, f in ev.fields.items():
-            prop = dict(_JSON_TYPES.get(f.type, {})) if f.type != "enum" else {
-                "enum": list(f.values or ())
-            }
+            prop: dict[str, Any] = (
+                dict(_JSON_TYPES.get(f.type, {}))
+                if f.type != "enum"
+                else {"enum": list(f.values or ())}
+            )
             if f.description:
                 prop["description"] = f.description
             props[name] = prop

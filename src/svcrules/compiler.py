@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from svcrules.calendars import Calendar
+from svcrules.calendars import calendar as builtin_calendar
 from svcrules.checks import build_calendar, rule_fields
 from svcrules.events import EventShape, FieldShape
 from svcrules.expr import Expr, parse_expr
@@ -32,7 +33,6 @@ from svcrules.runtime import (
     SignalEffect,
     rule_failed,
 )
-from svcrules.calendars import calendar as builtin_calendar
 from svcrules.schema import Pack, PackSpec, RuleSpec
 
 Handler = Callable[[dict[str, Any], list[Any]], None]
@@ -92,8 +92,9 @@ def compile_pack(pack: Pack, params: Mapping[str, Any] | None = None) -> Compile
     compiled_rules: list[CompiledRule] = []
     for k, rule in enumerate(rules):
         fields = rule_fields(spec, rule)
-        lines, summary, exprs = _rule_code(k, rule, spec, fields, final_params, tz, calendars, g,
-                                           pack)
+        lines, summary, exprs = _rule_code(
+            k, rule, spec, fields, final_params, tz, calendars, g, pack
+        )
         compiled_rules.append(
             CompiledRule(
                 rule.id,
@@ -118,7 +119,7 @@ def compile_pack(pack: Pack, params: Mapping[str, Any] | None = None) -> Compile
     src: list[str] = []
     line_rules: dict[int, str] = {}
     func_names: dict[str, str] = {}
-    for t, (etype, items) in enumerate(sorted(bodies.items())):
+    for _t, (etype, items) in enumerate(sorted(bodies.items())):
         fname = f"on_{etype.replace('.', '_')}"
         func_names[etype] = fname
         src.append(f"def {fname}(e, out):")
@@ -212,8 +213,7 @@ def _rule_code(
         g.update(names)
         return f"({code})"
 
-    meta = RuleMeta(rule.id, _cite(spec, rule), spec.pack, spec.version, rule.severity,
-                    rule.title)
+    meta = RuleMeta(rule.id, _cite(spec, rule), spec.pack, spec.version, rule.severity, rule.title)
     guards: list[str] = []
     if rule.effective is not None:
         if rule.effective.from_ is not None:
@@ -282,7 +282,7 @@ def _rule_code(
 def _calendar_for(
     name: str | None, unit: str, calendars: Mapping[str, Calendar], spec: PackSpec
 ) -> Calendar | None:
-    """The calendar of a clock: named, else the pack's ``default``/only calendar, else built-in CN."""
+    """A clock's calendar: named, else the pack's ``default`` or only one, else built-in CN."""
     if name is not None:
         if name in calendars:
             return calendars[name]

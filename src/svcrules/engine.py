@@ -46,10 +46,7 @@ class Engine:
         params: Mapping[str, Any] | None = None,
     ) -> None:
         sources: list[PackSource]
-        if isinstance(packs, str | Path | Mapping | Pack):
-            sources = [packs]
-        else:
-            sources = list(packs)
+        sources = [packs] if isinstance(packs, str | Path | Mapping | Pack) else list(packs)
         if not sources:
             raise PackError([Diagnostic("engine.no-packs", "an Engine needs at least one pack")])
         loaded = [load_pack(s) for s in sources]
@@ -64,8 +61,13 @@ class Engine:
             raise
         except Exception as exc:  # a valid pack that fails to compile is a bug in svcrules
             raise PackError(
-                [Diagnostic("pack.internal", f"compiling failed: {type(exc).__name__}: {exc}",
-                            hint="please report this with the pack")]
+                [
+                    Diagnostic(
+                        "pack.internal",
+                        f"compiling failed: {type(exc).__name__}: {exc}",
+                        hint="please report this with the pack",
+                    )
+                ]
             ) from exc
         names = [p.name for p in self.packs]
         if len(set(names)) != len(names):

@@ -40,4 +40,4 @@ class PackNotFoundError(PackError, LookupError):
 
 
 class EventError(SvcrulesError, ValueError):
-    """An event cannot be evaluated: the diagnostics name the JSON path and the rule that needed it."""
+    """An event cannot be evaluated: the diagnostics name the JSON path and the rule concerned."""

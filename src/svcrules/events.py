@@ -72,7 +72,7 @@ def _number(value: Any) -> Decimal:
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, float | str):
-        # str(float) is the shortest repr that round-trips: 235.4 stays 235.4, not 235.40000000000000568
+        # str(float) is the shortest repr that round-trips: 235.4 stays 235.4, not 235.4000000001
         try:
             out = Decimal(str(value).strip())
         except InvalidOperation:
@@ -185,8 +185,9 @@ class EventShape:
                 e[f.name] = f.convert(value)
             except _Bad as bad:
                 problems.append(
-                    Diagnostic(bad.code, f"`{f.name}`: {bad.message}", f"$.{f.name}",
-                               rule=f.needed_by)
+                    Diagnostic(
+                        bad.code, f"`{f.name}`: {bad.message}", f"$.{f.name}", rule=f.needed_by
+                    )
                 )
         if problems:
             raise EventError(problems)

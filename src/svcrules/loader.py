@@ -79,8 +79,11 @@ def _pack_file(directory: Path) -> Path | None:
 
 def _resolve(name_or_path: str | Path, relative_to: Path | None = None) -> Path:
     text = str(name_or_path)
-    looks_like_path = isinstance(name_or_path, Path) or "/" in text or "\\" in text or (
-        Path(text).suffix.lower() in FORMATS
+    looks_like_path = (
+        isinstance(name_or_path, Path)
+        or "/" in text
+        or "\\" in text
+        or (Path(text).suffix.lower() in FORMATS)
     )
     candidates: list[Path] = []
     if looks_like_path:
@@ -144,9 +147,7 @@ def list_packs() -> list[PackInfo]:
     return out
 
 
-def load_pack(
-    source: str | Path | Mapping[str, Any] | Pack, *, edition: str | None = None
-) -> Pack:
+def load_pack(source: str | Path | Mapping[str, Any] | Pack, *, edition: str | None = None) -> Pack:
     """Load, validate and check a pack: a built-in name, a plug-in name, a path, or a mapping.
 
     Raises ``PackError`` (``PackNotFoundError`` for an unknown name) and nothing else."""
@@ -156,8 +157,13 @@ def load_pack(
         raise
     except Exception as exc:  # a bug of ours must still reach the caller as a PackError
         raise PackError(
-            [Diagnostic("pack.internal", f"svcrules failed on this pack: {type(exc).__name__}: "
-                        f"{exc}", hint="please report this with the pack")]
+            [
+                Diagnostic(
+                    "pack.internal",
+                    f"svcrules failed on this pack: {type(exc).__name__}: {exc}",
+                    hint="please report this with the pack",
+                )
+            ]
         ) from exc
 
 
@@ -240,7 +246,7 @@ def _load_document(doc: Document, path: Path | None, chain: tuple[str, ...]) -> 
                 [
                     Diagnostic(
                         "overlay.cycle",
-                        f"`extends` chain loops or is too deep: {' -> '.join(chain + (key,))}",
+                        f"`extends` chain loops or is too deep: {' -> '.join((*chain, key))}",
                         "$.extends",
                         file=doc.file,
                     )
@@ -347,7 +353,7 @@ def _drop(data: dict[str, Any], keys: tuple[str | int, ...]) -> None:
             data.pop(top, None)
         return
     section = dict(data[top])
-    section.pop(keys[1], None)  # type: ignore[call-overload]
+    section.pop(keys[1], None)
     data[top] = section
 
 
@@ -387,9 +393,7 @@ def _overlay(
     merged["params"] = deep_merge(base_spec.params, spec.params)
     base_ids = [r.id for r in base_spec.rules]
     base_origin = {
-        r.id: _RuleOrigin(
-            _located_doc(base, r.id), join_path("$.rules", i)
-        )
+        r.id: _RuleOrigin(_located_doc(base, r.id), join_path("$.rules", i))
         for i, r in enumerate(base_spec.rules)
     }
     for j, rid in enumerate(spec.disable):

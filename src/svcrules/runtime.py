@@ -473,9 +473,7 @@ class DeadlineEffect:
     before: str | None
     notes: tuple[str, ...] = ()
 
-    def __call__(
-        self, e: Mapping[str, Any], amount: Any, start: Any, ref: Any = None
-    ) -> Deadline:
+    def __call__(self, e: Mapping[str, Any], amount: Any, start: Any, ref: Any = None) -> Deadline:
         start = require_instant(start, "the clock's start")
         before = None
         if self.before is not None:
@@ -530,8 +528,9 @@ class SignalEffect:
     action: Literal["stop", "pause", "resume"]
 
     def __call__(self, e: Mapping[str, Any]) -> ClockSignal:
-        return ClockSignal(self.meta.rule, self.clock, e.get("case"), self.action, e["at"],
-                           self.meta.pack)
+        return ClockSignal(
+            self.meta.rule, self.clock, e.get("case"), self.action, e["at"], self.meta.pack
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -614,10 +613,9 @@ def rule_failed(
 ) -> EventError:
     """The error for a rule that raised on an event: a missing optional field the rule reads
     (the usual cause) is named as such, anything else is an evaluation error."""
-    from svcrules.diagnostics import Diagnostic
-
     from dataclasses import replace
 
+    from svcrules.diagnostics import Diagnostic
     from svcrules.errors import SvcrulesError
 
     if isinstance(exc, SvcrulesError):  # a calendar's own error keeps its code
@@ -637,8 +635,7 @@ def rule_failed(
         [
             Diagnostic(
                 "event.eval-error",
-                f"rule {rule!r} could not be evaluated on this event: "
-                f"{type(exc).__name__}: {exc}",
+                f"rule {rule!r} could not be evaluated on this event: {type(exc).__name__}: {exc}",
                 path="$",
                 rule=rule,
                 hint="check the event's field values against the pack's vocabulary",

@@ -65,7 +65,9 @@ class EventTypeSpec(Spec):
 
 
 class CalendarSpec(Spec):
-    base: str = Field(default="CN", description="ISO country code of the holiday data (CN, US, ...)")
+    base: str = Field(
+        default="CN", description="ISO country code of the holiday data (CN, US, ...)"
+    )
     timezone: str | None = None
     extra_holidays: tuple[dt.date, ...] = ()
     extra_workdays: tuple[dt.date, ...] = ()

@@ -1,4 +1,4 @@
-"""Sources: the only module that parses YAML, TOML and JSON; it returns plain data and a position map.
+"""Sources: the only module that parses YAML, TOML and JSON into plain data and a position map.
 
 Floats are read as ``Decimal`` in every format, so limits written in a pack (``1.07``) stay exact.
 Positions come from the YAML composer (JSON is parsed by ``json`` for the data and composed by YAML
@@ -52,16 +52,16 @@ class Document:
         path = diagnostic.path
         inner_col = diagnostic.column
         if inner_col is not None and path in self.values:
-            pos = self.values[path]
+            at = self.values[path]
             return replace(
                 diagnostic,
                 file=self.file,
-                line=pos.line,
-                column=pos.column + inner_col - 1 + (1 if pos.quoted else 0),
+                line=at.line,
+                column=at.column + inner_col - 1 + (1 if at.quoted else 0),
             )
         probe = path
         while True:
-            pos = self.keys.get(probe) or self.values.get(probe)
+            pos: Position | None = self.keys.get(probe) or self.values.get(probe)
             if pos is not None:
                 return replace(diagnostic, file=self.file, line=pos.line, column=pos.column)
             cut = max(probe.rfind("."), probe.rfind("["))
@@ -76,7 +76,9 @@ def read_text(text: str, fmt: str, file: str | None = None) -> Document:
         try:
             return Document(tomllib.loads(text, parse_float=Decimal), file)
         except tomllib.TOMLDecodeError as exc:
-            raise PackError([Diagnostic("pack.syntax", f"TOML syntax error: {exc}", file=file)])
+            raise PackError(
+                [Diagnostic("pack.syntax", f"TOML syntax error: {exc}", file=file)]
+            ) from None
     if fmt == "json":
         try:
             data = json.loads(text, parse_float=Decimal)
@@ -91,10 +93,12 @@ def read_text(text: str, fmt: str, file: str | None = None) -> Document:
                         column=exc.colno,
                     )
                 ]
-            )
+            ) from None
         try:
             doc = _compose(text, file)
-        except PackError:  # valid JSON that PyYAML 1.1 cannot compose: keep the data, drop positions
+        except (
+            PackError
+        ):  # valid JSON that PyYAML 1.1 cannot compose: keep the data, drop positions
             return Document(data, file)
         return Document(data, file, doc.keys, doc.values)
     return _compose(text, file)
@@ -193,7 +197,9 @@ def _compose(text: str, file: str | None) -> Document:
     try:
         data = composer.build(root, "$")
     except (yaml.YAMLError, ValueError, TypeError) as exc:
-        raise PackError([Diagnostic("pack.syntax", f"YAML value error: {exc}", file=file)])
+        raise PackError(
+            [Diagnostic("pack.syntax", f"YAML value error: {exc}", file=file)]
+        ) from None
     if composer.problems:
         raise PackError(composer.problems)
     return Document(data, file, composer.keys, composer.values)

@@ -96,9 +96,7 @@ def run_cases(source: str | Path | Pack) -> PackReport:
     return PackReport(pack.name, tuple(results), unexercised)
 
 
-def _run_case(
-    pack: Pack, case: Any, engines: dict[str, Engine], fired: set[str]
-) -> list[str]:
+def _run_case(pack: Pack, case: Any, engines: dict[str, Engine], fired: set[str]) -> list[str]:
     if not isinstance(case, Mapping) or "event" not in case:
         return ["a case is a mapping with `event` and `expect` or `expect_error`"]
     edition = case.get("edition")
@@ -177,7 +175,7 @@ def _matches(want: Any, got: Any) -> bool:
         actual = got.get(key)
         if key == "due":
             try:
-                if dt.datetime.fromisoformat(str(value)) != dt.datetime.fromisoformat(actual):
+                if dt.datetime.fromisoformat(str(value)) != dt.datetime.fromisoformat(str(actual)):
                     return False
             except (TypeError, ValueError):
                 return False

@@ -8,9 +8,9 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.reference import compiled_outcomes, reference_outcomes
 
 import svcrules
-from tests.reference import compiled_outcomes, reference_outcomes
 
 TYPES = ["a.x", "b.y", "c.z"]
 FIELDS = {
@@ -58,11 +58,14 @@ deadlines = st.one_of(
 )
 effects = st.one_of(
     deadlines.map(lambda d: {"deadline": d}),
-    st.builds(lambda p: {"deduct": {"scorecard": "monthly", "points": p}},
-              st.one_of(st.integers(1, 30), st.just("n % 5 + 1"))),
+    st.builds(
+        lambda p: {"deduct": {"scorecard": "monthly", "points": p}},
+        st.one_of(st.integers(1, 30), st.just("n % 5 + 1")),
+    ),
     st.builds(lambda lv: {"escalate": {"to": "boss", "level": lv}}, st.integers(1, 3)),
-    conditions.map(lambda c: {"check": {"assert": c, "message": "m", "observed": "m",
-                                        "limit": "params.limit"}}),
+    conditions.map(
+        lambda c: {"check": {"assert": c, "message": "m", "observed": "m", "limit": "params.limit"}}
+    ),
 )
 
 
@@ -73,9 +76,12 @@ def packs(draw: st.DrawFn) -> dict[str, Any]:
     for i in range(n_rules):
         rule: dict[str, Any] = {
             "id": f"r{i}",
-            "on": draw(st.one_of(st.sampled_from(TYPES), st.lists(st.sampled_from(TYPES),
-                                                                   min_size=1, max_size=2,
-                                                                   unique=True))),
+            "on": draw(
+                st.one_of(
+                    st.sampled_from(TYPES),
+                    st.lists(st.sampled_from(TYPES), min_size=1, max_size=2, unique=True),
+                )
+            ),
             "cite": {"doc": "d"},
             "severity": draw(st.sampled_from(["hard", "soft"])),
             **draw(effects),
@@ -83,16 +89,18 @@ def packs(draw: st.DrawFn) -> dict[str, Any]:
         if draw(st.booleans()):
             rule["when"] = draw(conditions)
         if draw(st.booleans()):
-            rule["editions"] = draw(st.lists(st.sampled_from(["e1", "e2"]), min_size=1,
-                                             max_size=2, unique=True))
+            rule["editions"] = draw(
+                st.lists(st.sampled_from(["e1", "e2"]), min_size=1, max_size=2, unique=True)
+            )
         if draw(st.booleans()):
             rule["effective"] = {"from": draw(st.dates(dt.date(2024, 1, 1), dt.date(2025, 6, 1)))}
         rules.append(rule)
-    if not any(r.get("deadline", {}).get("clock") == "c1" and r["deadline"].get("action") is None
-               for r in rules):  # a stop needs a start somewhere
+    if not any(
+        r.get("deadline", {}).get("clock") == "c1" and r["deadline"].get("action") is None
+        for r in rules
+    ):  # a stop needs a start somewhere
         rules = [r for r in rules if r.get("deadline", {}).get("action") != "stop"] or [
-            {"id": "only", "on": "a.x", "cite": {"doc": "d"},
-             "escalate": {"to": "x", "level": 1}}
+            {"id": "only", "on": "a.x", "cite": {"doc": "d"}, "escalate": {"to": "x", "level": 1}}
         ]
     return {
         "pack": "gen",
@@ -126,8 +134,9 @@ events = st.fixed_dictionaries(
 
 @settings(max_examples=150, deadline=None)
 @given(packs(), st.lists(events, min_size=1, max_size=5), st.sampled_from(["e1", "e2"]))
-def test_compiled_equals_reference(pack_data: dict[str, Any], evts: list[dict[str, Any]],
-                                   edition: str) -> None:
+def test_compiled_equals_reference(
+    pack_data: dict[str, Any], evts: list[dict[str, Any]], edition: str
+) -> None:
     engine = svcrules.Engine(pack_data, edition=edition)
     pack = engine.packs[0]
     cp = engine.compiled[0]

@@ -8,39 +8,75 @@ from typing import Any
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.conftest import MINI_PACK
 
 import svcrules
 from svcrules import EventError, PackError
-from tests.conftest import MINI_PACK
 
 BASE: dict[str, Any] = yaml.safe_load(MINI_PACK)
 ENGINE = svcrules.Engine(copy.deepcopy(BASE))
 
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-(10**20), 10**20), st.floats(allow_nan=True),
-    st.text(max_size=20), st.sampled_from(["2024-06-03T21:10:00+08:00", "2024-06-03",
-                                          "urban", "fault.reported", "params.reply_days",
-                                          "minutes", "workdays", "__import__('os')"]),
-    st.dates(), st.datetimes(),
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**20), 10**20),
+    st.floats(allow_nan=True),
+    st.text(max_size=20),
+    st.sampled_from(
+        [
+            "2024-06-03T21:10:00+08:00",
+            "2024-06-03",
+            "urban",
+            "fault.reported",
+            "params.reply_days",
+            "minutes",
+            "workdays",
+            "__import__('os')",
+        ]
+    ),
+    st.dates(),
+    st.datetimes(),
 )
 json_like = st.recursive(
     scalars,
-    lambda inner: st.one_of(st.lists(inner, max_size=4),
-                            st.dictionaries(st.text(max_size=10), inner, max_size=4)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=10), inner, max_size=4)
+    ),
     max_leaves=12,
 )
-paths = st.lists(st.one_of(st.sampled_from(["rules", "events", "params", "calendars",
-                                            "scorecards", "editions", "deadline", "when",
-                                            "within", "unit", "fields", "type", "on", "check"]),
-                           st.integers(0, 8)), min_size=1, max_size=4)
+paths = st.lists(
+    st.one_of(
+        st.sampled_from(
+            [
+                "rules",
+                "events",
+                "params",
+                "calendars",
+                "scorecards",
+                "editions",
+                "deadline",
+                "when",
+                "within",
+                "unit",
+                "fields",
+                "type",
+                "on",
+                "check",
+            ]
+        ),
+        st.integers(0, 8),
+    ),
+    min_size=1,
+    max_size=4,
+)
 
 
 def _mutate(data: Any, path: list[Any], value: Any) -> Any:
     node = data
     for part in path[:-1]:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+        if (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and part < len(node)
+        ):
             node = node[part]
         else:
             break
@@ -77,9 +113,17 @@ def test_arbitrary_pack_data_raises_only_pack_errors(data: Any) -> None:
 events = st.one_of(
     json_like,
     st.fixed_dictionaries(
-        {"type": st.sampled_from(sorted(ENGINE.event_types) + ["x.y", ""])},
-        optional={"at": scalars, "case": scalars, "area": scalars, "v": scalars,
-                  "nominal_v": scalars, "subject": scalars, "code": scalars, "id": scalars},
+        {"type": st.sampled_from([*sorted(ENGINE.event_types), "x.y", ""])},
+        optional={
+            "at": scalars,
+            "case": scalars,
+            "area": scalars,
+            "v": scalars,
+            "nominal_v": scalars,
+            "subject": scalars,
+            "code": scalars,
+            "id": scalars,
+        },
     ),
 )
 

@@ -32,8 +32,10 @@ def test_list_shows_builtin_packs() -> None:
 def test_check_ok_and_broken(tmp_path: Path) -> None:
     assert svcrules("check", "power-grid").returncode == 0
     bad = tmp_path / "bad.yaml"
-    bad.write_text("pack: bad\nversion: '1'\ntitle: t\nrules:\n  - id: x\n    on: a.b\n"
-                   "    cite: {doc: d}\n", encoding="utf-8")
+    bad.write_text(
+        "pack: bad\nversion: '1'\ntitle: t\nrules:\n  - id: x\n    on: a.b\n    cite: {doc: d}\n",
+        encoding="utf-8",
+    )
     r = svcrules("check", str(bad))
     assert r.returncode == 1
     first = r.stderr.splitlines()[0]
@@ -42,11 +44,25 @@ def test_check_ok_and_broken(tmp_path: Path) -> None:
 
 def test_eval_counts_always_add_up() -> None:
     lines = [
-        json.dumps({"id": "1", "type": "fault.reported", "at": "2024-06-03T21:10:00+08:00",
-                    "case": "F1", "area": "urban"}),
+        json.dumps(
+            {
+                "id": "1",
+                "type": "fault.reported",
+                "at": "2024-06-03T21:10:00+08:00",
+                "case": "F1",
+                "area": "urban",
+            }
+        ),
         "{not json",
-        json.dumps({"id": "3", "type": "fault.reported", "at": "2024-06-03T21:10:00",
-                    "case": "F1", "area": "urban"}),
+        json.dumps(
+            {
+                "id": "3",
+                "type": "fault.reported",
+                "at": "2024-06-03T21:10:00",
+                "case": "F1",
+                "area": "urban",
+            }
+        ),
     ]
     r = svcrules("eval", "power-grid", "-", stdin="\n".join(lines) + "\n")
     assert r.returncode == 1  # rejections are event failures

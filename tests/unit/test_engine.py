@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from tests.conftest import MINI_PACK, event
 
 import svcrules
 from svcrules import Decision, EventError, PackError, Rejection
-from tests.conftest import MINI_PACK, event
 
 
 @pytest.fixture
@@ -25,7 +25,11 @@ def test_deadline_in_minutes_names_rule_cite_pack_and_explains(engine: svcrules.
     assert isinstance(d, Decision) and d
     (dl,) = d.deadlines
     assert (dl.rule, dl.clock, dl.case, dl.unit, dl.status) == (
-        "arrival", "arrival", "F1", "minutes", "open",
+        "arrival",
+        "arrival",
+        "F1",
+        "minutes",
+        "open",
     )
     assert dl.due == dt.datetime.fromisoformat("2024-06-03T21:55:00+08:00")
     assert dl.due_date == dt.date(2024, 6, 3)
@@ -65,8 +69,9 @@ def test_workdays_use_the_china_calendar_with_make_up_days(engine: svcrules.Engi
 
 def test_editions_select_rules(mini_pack_path: Path) -> None:
     old = svcrules.Engine(mini_pack_path, edition="old")
-    (dl,) = old.evaluate(event("application.accepted", at="2024-01-31T10:00:00+08:00",
-                               case="A")).deadlines
+    (dl,) = old.evaluate(
+        event("application.accepted", at="2024-01-31T10:00:00+08:00", case="A")
+    ).deadlines
     assert (dl.rule, dl.due_date) == ("plan-old", dt.date(2024, 2, 29))  # month-end clamp
     with pytest.raises(PackError) as err:
         svcrules.Engine(mini_pack_path, edition="nope")
@@ -103,11 +108,16 @@ def test_checks_are_exact_on_the_limit(engine: svcrules.Engine) -> None:
 
 
 def test_deductions_and_escalations(engine: svcrules.Engine) -> None:
-    d = engine.evaluate(event("staff.violation", at="2024-03-05T09:00:00+08:00",
-                              subject="S1", code="minor"))
+    d = engine.evaluate(
+        event("staff.violation", at="2024-03-05T09:00:00+08:00", subject="S1", code="minor")
+    )
     (de,) = d.deductions
     assert (de.subject, de.points, de.scorecard, de.period, de.score) == (
-        "S1", 10, "monthly", "2024-03", None,
+        "S1",
+        10,
+        "monthly",
+        "2024-03",
+        None,
     )
     d = engine.evaluate(event("staff.violation", subject="S1", code="major"))
     (es,) = d.escalations
@@ -124,8 +134,11 @@ def test_stop_events_produce_no_result_on_their_own(engine: svcrules.Engine) -> 
         (event("fault.reportd", case="F", area="urban"), "event.unknown-type", "$.type"),
         (event("fault.reported", area="urban"), "event.missing-field", "$.case"),
         (event("fault.reported", case="F", area="urbn"), "event.bad-value", "$.area"),
-        (event("fault.reported", at="2024-06-03T21:10:00", case="F", area="urban"),
-         "event.naive-time", "$.at"),
+        (
+            event("fault.reported", at="2024-06-03T21:10:00", case="F", area="urban"),
+            "event.naive-time",
+            "$.at",
+        ),
         (event("voltage.measured", nominal_v=220, v="high"), "event.bad-type", "$.v"),
         ({"at": "2024-06-03T21:10:00+08:00"}, "event.missing-field", "$.type"),
         (["not", "a", "mapping"], "event.not-object", "$"),
@@ -174,8 +187,9 @@ def test_effective_dates_are_selected_by_event_time() -> None:
     data = yaml.safe_load(MINI_PACK)
     data["rules"][2]["effective"] = {"from": "2024-07-01"}
     engine = svcrules.Engine(data)
-    assert not engine.evaluate(event("complaint.received", at="2024-06-30T23:59:00+08:00",
-                                     case="C"))
+    assert not engine.evaluate(
+        event("complaint.received", at="2024-06-30T23:59:00+08:00", case="C")
+    )
     assert engine.evaluate(event("complaint.received", at="2024-07-01T00:00:00+08:00", case="C"))
 
 
@@ -188,14 +202,26 @@ def test_several_packs_in_one_engine(mini_pack_path: Path) -> None:
 
 def test_notice_deadlines_count_back_from_the_event_field() -> None:
     engine = svcrules.Engine("power-grid")
-    d = engine.evaluate({"type": "outage.planned", "at": "2024-07-01T09:00:00+08:00",
-                         "case": "O1", "kind": "planned",
-                         "outage_start": "2024-07-15T08:00:00+08:00"})
+    d = engine.evaluate(
+        {
+            "type": "outage.planned",
+            "at": "2024-07-01T09:00:00+08:00",
+            "case": "O1",
+            "kind": "planned",
+            "outage_start": "2024-07-15T08:00:00+08:00",
+        }
+    )
     (dl,) = d.deadlines
     assert dl.due_date == dt.date(2024, 7, 8)
     assert dl.explain.to_dict()["before"]["field"] == "outage_start"
-    d = engine.evaluate({"type": "outage.planned", "at": "2024-07-01T09:00:00+08:00",
-                         "case": "O2", "kind": "temporary",
-                         "outage_start": "2024-07-10T14:00:00+08:00"})
+    d = engine.evaluate(
+        {
+            "type": "outage.planned",
+            "at": "2024-07-01T09:00:00+08:00",
+            "case": "O2",
+            "kind": "temporary",
+            "outage_start": "2024-07-10T14:00:00+08:00",
+        }
+    )
     (dl,) = d.deadlines
     assert dl.due.isoformat() == "2024-07-09T14:00:00+08:00"

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from tests.conftest import MINI_PACK
 
 import svcrules
 from svcrules import PackError, PackNotFoundError
-from tests.conftest import MINI_PACK
 
 
 def _write(tmp_path: Path, text: str, name: str = "pack.yaml") -> Path:
@@ -35,12 +35,20 @@ def test_edition_can_be_chosen_and_must_exist(mini_pack_path: Path) -> None:
 
 
 def test_three_mistakes_in_three_places_are_all_reported_with_positions(tmp_path: Path) -> None:
-    text = MINI_PACK.replace(
-        "timezone: Asia/Shanghai", "timezone: Asia/Shanghai\nowner: me"  # unknown key
-    ).replace(
-        "deadline: {clock: complaint_reply, within: params.reply_days, unit: days}",
-        "deadline: {clock: complaint_reply, within: params.reply_dayz, unit: days}",  # bad param
-    ).replace("deduct: {scorecard: monthly, points: 10}", "deduct: {scorecard: weekly, points: 10}")
+    text = (
+        MINI_PACK.replace(
+            "timezone: Asia/Shanghai",
+            "timezone: Asia/Shanghai\nowner: me",  # unknown key
+        )
+        .replace(
+            "deadline: {clock: complaint_reply, within: params.reply_days, unit: days}",
+            # a misspelt param
+            "deadline: {clock: complaint_reply, within: params.reply_dayz, unit: days}",
+        )
+        .replace(
+            "deduct: {scorecard: monthly, points: 10}", "deduct: {scorecard: weekly, points: 10}"
+        )
+    )
     path = _write(tmp_path, text)
     with pytest.raises(PackError) as err:
         svcrules.load_pack(path)
@@ -63,7 +71,7 @@ def test_three_mistakes_in_three_places_are_all_reported_with_positions(tmp_path
 
 
 def test_expression_column_points_into_the_expression(tmp_path: Path) -> None:
-    text = MINI_PACK.replace("when: code == \"minor\"", "when: code == \"minor\" and colour")
+    text = MINI_PACK.replace('when: code == "minor"', 'when: code == "minor" and colour')
     path = _write(tmp_path, text)
     with pytest.raises(PackError) as err:
         svcrules.load_pack(path)
@@ -117,10 +125,14 @@ check = { assert = "v >= 0", message = "negative" }
         svcrules.load_pack(path)
     (d,) = err.value.diagnostics
     assert (d.code, d.path, d.line) == ("rule.duplicate-id", "$.rules[1].id", None)
-    fixed = _write(tmp_path, toml.replace('id = "v"\non = "voltage.measured"\ncite = { doc = "x" }\n'
-                                          'check = { assert = "v >= 0"', 'id = "w"\non = '
-                                          '"voltage.measured"\ncite = { doc = "x" }\ncheck = '
-                                          '{ assert = "v >= 0"'), "fixed.toml")
+    fixed = _write(
+        tmp_path,
+        toml.replace(
+            'id = "v"\non = "voltage.measured"\ncite = { doc = "x" }\ncheck = { assert = "v >= 0"',
+            'id = "w"\non = "voltage.measured"\ncite = { doc = "x" }\ncheck = { assert = "v >= 0"',
+        ),
+        "fixed.toml",
+    )
     engine = svcrules.Engine(fixed)
     at = "2024-01-01T00:00:00+08:00"
     ok = engine.evaluate({"type": "voltage.measured", "at": at, "v": 235.4})
@@ -138,7 +150,7 @@ def test_mapping_pack_and_syntax_errors(tmp_path: Path) -> None:
 
 
 def test_duplicate_yaml_keys_are_an_error(tmp_path: Path) -> None:
-    path = _write(tmp_path, MINI_PACK.replace("version: \"1.0\"", "version: \"1.0\"\nversion: \"2\""))
+    path = _write(tmp_path, MINI_PACK.replace('version: "1.0"', 'version: "1.0"\nversion: "2"'))
     with pytest.raises(PackError) as err:
         svcrules.load_pack(path)
     assert err.value.codes == ("pack.duplicate-key",)
@@ -152,12 +164,17 @@ def test_unknown_pack_name_is_a_lookup_error() -> None:
 
 
 def test_semantic_checks(tmp_path: Path) -> None:
-    text = MINI_PACK.replace(
-        "      - {name: warning, at_or_below: 70}\n      - {name: replacement, below: 60}",
-        "      - {name: replacement, below: 60}\n      - {name: warning, at_or_below: 70}",
-    ).replace("editions: [old]", "editions: [older]").replace(
-        "deadline: {clock: arrival, action: stop}", "deadline: {clock: arival, action: stop}"
-    ).replace("{doc: doc1, line: 195}", "{doc: doc2, line: 195}")
+    text = (
+        MINI_PACK.replace(
+            "      - {name: warning, at_or_below: 70}\n      - {name: replacement, below: 60}",
+            "      - {name: replacement, below: 60}\n      - {name: warning, at_or_below: 70}",
+        )
+        .replace("editions: [old]", "editions: [older]")
+        .replace(
+            "deadline: {clock: arrival, action: stop}", "deadline: {clock: arival, action: stop}"
+        )
+        .replace("{doc: doc1, line: 195}", "{doc: doc2, line: 195}")
+    )
     with pytest.raises(PackError) as err:
         svcrules.load_pack(_write(tmp_path, text))
     assert sorted(err.value.codes) == sorted(
@@ -198,17 +215,22 @@ rules:
     assert pack.location("arrival").startswith(str(mini_pack_path))
     assert pack.location("remote-arrival").startswith(str(overlay))
     engine = svcrules.Engine(overlay)
-    d = engine.evaluate({"type": "fault.reported", "at": "2024-06-03T21:10:00+08:00",
-                         "case": "F1", "area": "urban"})
+    d = engine.evaluate(
+        {"type": "fault.reported", "at": "2024-06-03T21:10:00+08:00", "case": "F1", "area": "urban"}
+    )
     assert d.deadlines[0].due.isoformat() == "2024-06-03T21:40:00+08:00"
-    d = engine.evaluate({"type": "complaint.received", "at": "2024-08-01T16:00:00+08:00",
-                         "case": "C1"})
+    d = engine.evaluate(
+        {"type": "complaint.received", "at": "2024-08-01T16:00:00+08:00", "case": "C1"}
+    )
     assert d.deadlines[0].due_date.isoformat() == "2024-08-04"
 
 
 def test_overlay_naming_an_unknown_rule_is_an_error(tmp_path: Path, mini_pack_path: Path) -> None:
-    overlay = _write(tmp_path, f"pack: o\nversion: '1'\ntitle: o\nextends: {mini_pack_path}\n"
-                     "disable: [nope]\n", "o.yaml")
+    overlay = _write(
+        tmp_path,
+        f"pack: o\nversion: '1'\ntitle: o\nextends: {mini_pack_path}\ndisable: [nope]\n",
+        "o.yaml",
+    )
     with pytest.raises(PackError) as err:
         svcrules.load_pack(overlay)
     (d,) = err.value.diagnostics

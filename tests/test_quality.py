@@ -1,0 +1,80 @@
+"""Quality gates run with the suite: ruff, mypy --strict, import-linter layers, the public API."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import svcrules
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run(*cmd: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
+    if found is None:
+        pytest.fail(f"{name} is not installed: install the dev extra (pip install -e '.[dev]')")
+    return found
+
+
+def test_ruff_lint_is_clean() -> None:
+    r = _run(_tool("ruff"), "check", "src", "tests", "benchmarks")
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_ruff_format_is_clean() -> None:
+    r = _run(_tool("ruff"), "format", "--check", "src")
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_mypy_strict_is_clean() -> None:
+    r = _run(sys.executable, "-m", "mypy", "--strict", "src/svcrules")
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_import_layers_hold() -> None:
+    r = _run(_tool("lint-imports"))
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_all_is_sorted_and_complete() -> None:
+    names = svcrules.__all__
+    assert list(names) == sorted(names)
+    public = {n for n in vars(svcrules) if not n.startswith("_")} | {"__version__"}
+    modules = {n for n, v in vars(svcrules).items() if type(v) is type(svcrules)}
+    assert set(names) == public - modules
+    for name in names:
+        assert hasattr(svcrules, name)
+
+
+def test_the_api_contract_names_exist() -> None:
+    for name in (
+        "load_pack",
+        "list_packs",
+        "Engine",
+        "calendar",
+        "Decision",
+        "Deadline",
+        "Deduction",
+        "Escalation",
+        "Violation",
+        "Rejection",
+        "SvcrulesError",
+        "PackError",
+        "PackNotFoundError",
+        "EventError",
+        "Diagnostic",
+        "__version__",
+    ):
+        assert name in svcrules.__all__
+    assert issubclass(svcrules.PackError, ValueError)
+    assert issubclass(svcrules.PackNotFoundError, LookupError)
+    assert issubclass(svcrules.EventError, ValueError)
