@@ -1,0 +1,119 @@
+"""Properties of working-day and business-hour arithmetic over 2020-2030 (CN and a DST zone)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from svcrules.calendars import Calendar, calendar
+
+CN = calendar("CN")
+OFFICE = calendar("CN", hours="08:30-12:00,13:30-17:30")
+# Make the DST Sundays working days so clock changes fall inside counted time.
+NY = calendar(
+    "US",
+    timezone="America/New_York",
+    hours="00:30-03:30,09:00-17:00",
+    extra_workdays=[date(y, m, d) for y, m, d in ((2024, 3, 10), (2024, 11, 3), (2025, 3, 9))],
+)
+
+days = st.dates(date(2020, 1, 1), date(2030, 12, 31))
+steps = st.integers(-400, 400)
+nonzero = steps.filter(lambda n: n != 0)
+minutes = st.integers(1, 60 * 24 * 20)
+
+FAST = settings(max_examples=200, deadline=None)
+
+
+@FAST
+@given(days, steps, steps)
+def test_monotone_in_n(d: date, n: int, m: int) -> None:
+    assume(n != m)
+    lo, hi = sorted((n, m))
+    assert CN.add_workdays(d, lo) < CN.add_workdays(d, hi)
+
+
+@FAST
+@given(days, nonzero)
+def test_lands_on_working_days(d: date, n: int) -> None:
+    got = CN.add_workdays(d, n)
+    assert CN.is_workday(got)
+    assert (got > d) == (n > 0)
+
+
+@FAST
+@given(days, steps)
+def test_between_inverts_add(d: date, n: int) -> None:
+    assert CN.workdays_between(d, CN.add_workdays(d, n)) == n
+
+
+@FAST
+@given(days, days)
+def test_add_inverts_between_on_working_days(s: date, e: date) -> None:
+    assume(CN.is_workday(e))
+    assert CN.add_workdays(s, CN.workdays_between(s, e)) == e
+
+
+@FAST
+@given(days, nonzero, steps)
+def test_steps_compose(d: date, n: int, m: int) -> None:
+    # After a non-zero step the intermediate date is a working day, so a second step composes,
+    # unless the start was a day off and the total turns back past it: from a day off, day 0
+    # is the day off itself, which no count of working days returns to.
+    assume(CN.is_workday(d) or (n + m) * n > 0)
+    assert CN.add_workdays(CN.add_workdays(d, n), m) == CN.add_workdays(d, n + m)
+
+
+def test_zero_from_a_day_off_does_not_compose() -> None:
+    off = date(2024, 10, 5)
+    assert CN.add_workdays(off, 0) == off
+    assert CN.add_workdays(CN.add_workdays(off, 1), -1) != off
+
+
+def instants(tz: ZoneInfo) -> st.SearchStrategy[datetime]:
+    return st.datetimes(datetime(2020, 1, 1), datetime(2030, 12, 31), timezones=st.just(tz))
+
+
+def assert_inside_open_interval(cal: Calendar, got: datetime) -> None:
+    """``got`` is inside an open interval of a working day, or exactly at its end."""
+    local = got.astimezone(cal.tz)
+    for d in (local.date(), local.date() - timedelta(days=1)):
+        if not cal.is_workday(d):
+            continue
+        for a, b in cal.hours.for_weekday(d.weekday()):
+            start = datetime(d.year, d.month, d.day, tzinfo=cal.tz) + timedelta(seconds=a)
+            end = datetime(d.year, d.month, d.day, tzinfo=cal.tz) + timedelta(seconds=b)
+            if start.astimezone(cal.tz) < local <= end.astimezone(cal.tz):
+                return
+    raise AssertionError(f"{local} is not inside an open interval")
+
+
+@FAST
+@given(instants(ZoneInfo("Asia/Shanghai")), minutes)
+def test_business_hours_land_in_open_time(a: datetime, mins: int) -> None:
+    got = OFFICE.add_business_hours(a, timedelta(minutes=mins))
+    assert got > a
+    assert_inside_open_interval(OFFICE, got)
+    assert OFFICE.business_time_between(a, got) == timedelta(minutes=mins)
+
+
+@FAST
+@given(instants(ZoneInfo("America/New_York")), st.integers(1, 60 * 60 * 24 * 10))
+def test_business_hours_round_trip_with_dst(a: datetime, secs: int) -> None:
+    # ``fold`` picks which of a repeated hour is meant; keep the generated instant exact.
+    a = a.replace(fold=0)
+    got = NY.add_business_hours(a, timedelta(seconds=secs))
+    assert got > a
+    assert NY.business_time_between(a, got) == timedelta(seconds=secs)
+    assert NY.business_time_between(got, a) == -timedelta(seconds=secs)
+
+
+@FAST
+@given(instants(ZoneInfo("Asia/Shanghai")), minutes, minutes)
+def test_business_hours_add_up(a: datetime, x: int, y: int) -> None:
+    one = OFFICE.add_business_hours(a, timedelta(minutes=x))
+    two = OFFICE.add_business_hours(one, timedelta(minutes=y))
+    assert two == OFFICE.add_business_hours(a, timedelta(minutes=x + y))
