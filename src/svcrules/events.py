@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -129,6 +129,12 @@ class FieldShape:
     needed_by: str | None
     """Id of the first rule that reads this field, named when its value is wrong."""
 
+    def converter(self) -> Callable[[Any], Any]:
+        """The function that checks and normalises this field's value, chosen once."""
+        if self.values is None:
+            return CONVERTERS[self.type]
+        return self.convert
+
     def convert(self, value: Any) -> Any:
         if self.values is not None:
             if not isinstance(value, str):
@@ -151,6 +157,15 @@ class EventShape:
     type: str
     pack: str
     fields: tuple[FieldShape, ...]
+    _plan: tuple[tuple[str, Callable[[Any], Any], Any, bool, str | None], ...] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        plan = tuple(
+            (f.name, f.converter(), f.default, f.required, f.needed_by) for f in self.fields
+        )
+        object.__setattr__(self, "_plan", plan)
 
     def validate(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         problems: list[Diagnostic] = []
@@ -165,29 +180,24 @@ class EventShape:
             problems.append(Diagnostic("event.missing-field", "every event needs `at`", "$.at"))
         except _Bad as bad:
             problems.append(Diagnostic(bad.code, bad.message, "$.at"))
-        for f in self.fields:
-            value = raw.get(f.name)
+        for name, convert, default, required, needed_by in self._plan:
+            value = raw.get(name)
             if value is None:
-                if f.default is not None:
-                    e[f.name] = f.default
-                    continue
-                e[f.name] = None
-                if f.required:
+                e[name] = default
+                if required and default is None:
                     problems.append(
                         Diagnostic(
                             "event.missing-field",
-                            f"`{self.type}` event has no `{f.name}`, which the pack requires",
-                            f"$.{f.name}",
+                            f"`{self.type}` event has no `{name}`, which the pack requires",
+                            f"$.{name}",
                         )
                     )
                 continue
             try:
-                e[f.name] = f.convert(value)
+                e[name] = convert(value)
             except _Bad as bad:
                 problems.append(
-                    Diagnostic(
-                        bad.code, f"`{f.name}`: {bad.message}", f"$.{f.name}", rule=f.needed_by
-                    )
+                    Diagnostic(bad.code, f"`{name}`: {bad.message}", f"$.{name}", rule=needed_by)
                 )
         if problems:
             raise EventError(problems)

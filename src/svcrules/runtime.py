@@ -7,10 +7,11 @@ constants of this module into the evaluator it generates, so evaluation stays ch
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -174,8 +175,10 @@ def _calendar_steps(ex: Explanation) -> dict[str, Any]:
     return {}
 
 
-@dataclass(frozen=True, slots=True)
-class Deadline:
+class Deadline(NamedTuple):
+    """An SLA clock's due time. Outcomes are immutable named tuples: cheap to build on the hot
+    path, with attribute access, ``to_dict()`` for JSON and ``_replace`` for copies."""
+
     rule: str
     clock: str
     case: str | None
@@ -213,8 +216,7 @@ class Deadline:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class Deduction:
+class Deduction(NamedTuple):
     rule: str
     subject: str
     points: int
@@ -240,8 +242,7 @@ class Deduction:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class Escalation:
+class Escalation(NamedTuple):
     rule: str
     to: str
     level: int
@@ -267,8 +268,7 @@ class Escalation:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class Violation:
+class Violation(NamedTuple):
     rule: str
     severity: Severity
     message: str
@@ -296,8 +296,7 @@ class Violation:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class ClockSignal:
+class ClockSignal(NamedTuple):
     """A stop, pause or resume of a clock: nothing on its own, the ledger's input."""
 
     rule: str
@@ -377,7 +376,10 @@ def _whole(amount: int | Decimal, unit: str) -> int:
     return int(amount)
 
 
+@functools.lru_cache(maxsize=1024, typed=True)
 def _elapsed(unit: str, amount: int | Decimal) -> dt.timedelta:
+    if type(amount) is int:  # the common case, without Decimal arithmetic
+        return dt.timedelta(minutes=amount) if unit == "minutes" else dt.timedelta(hours=amount)
     if isinstance(amount, bool) or not isinstance(amount, int | Decimal):
         raise TypeError(f"a deadline of {unit} needs a number, got {type(amount).__name__}")
     seconds = Decimal(amount) * (60 if unit == "minutes" else 3600)
@@ -389,7 +391,10 @@ def due_after(
 ) -> tuple[dt.datetime, dt.date]:
     """Due instant and due local date of a clock of ``amount`` ``unit`` started at ``start``."""
     if unit in ("minutes", "hours"):
-        due = (start.astimezone(dt.UTC) + _elapsed(unit, amount)).astimezone(tz)
+        if type(start.tzinfo) is dt.timezone:  # a fixed offset: aware + timedelta is exact
+            due = (start + _elapsed(unit, amount)).astimezone(tz)
+        else:  # a zone with DST: count elapsed time in UTC, not wall-clock time
+            due = (start.astimezone(dt.UTC) + _elapsed(unit, amount)).astimezone(tz)
         return due, due.date()
     if unit == "days":
         day = start.astimezone(tz).date() + dt.timedelta(days=_whole(amount, unit))
