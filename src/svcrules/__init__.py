@@ -8,6 +8,7 @@ from svcrules.compiler import CompiledPack, CompiledRule
 from svcrules.diagnostics import Diagnostic
 from svcrules.engine import Engine
 from svcrules.errors import EventError, PackError, PackNotFoundError, SvcrulesError
+from svcrules.events import Event
 from svcrules.loader import PackInfo, list_packs, load_pack
 from svcrules.runtime import (
     Cite,
@@ -34,6 +35,7 @@ __all__ = [
     "Diagnostic",
     "Engine",
     "Escalation",
+    "Event",
     "EventError",
     "Explanation",
     "Pack",

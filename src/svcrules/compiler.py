@@ -73,12 +73,20 @@ def rule_active(rule: RuleSpec, edition: str | None) -> bool:
     return rule.editions is None or edition is None or edition in rule.editions
 
 
-def compile_pack(pack: Pack, params: Mapping[str, Any] | None = None) -> CompiledPack:
+def compile_pack(
+    pack: Pack,
+    params: Mapping[str, Any] | None = None,
+    calendars: Mapping[str, Calendar] | None = None,
+) -> CompiledPack:
+    """Compile ``pack`` for its edition with final ``params``; ``calendars`` replace the pack's
+    calendars of the same name (a caller's announced holidays, a local calendar)."""
     spec = pack.spec
     final_params: dict[str, Any] = dict(params if params is not None else spec.params)
     tz = ZoneInfo(spec.timezone)
-    calendars: dict[str, Calendar] = {
-        name: build_calendar(name, cal, spec.timezone) for name, cal in spec.calendars.items()
+    overrides = calendars or {}
+    calendars = {
+        name: overrides.get(name) or build_calendar(name, cal, spec.timezone)
+        for name, cal in spec.calendars.items()
     }
     rules = [r for r in spec.rules if rule_active(r, pack.edition)]
     g: dict[str, Any] = {

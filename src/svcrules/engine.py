@@ -11,10 +11,11 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from svcrules.calendars import Calendar
 from svcrules.compiler import CompiledPack, compile_pack
 from svcrules.diagnostics import Diagnostic
 from svcrules.errors import EventError, PackError, SvcrulesError
-from svcrules.events import check_envelope
+from svcrules.events import Event, check_envelope
 from svcrules.loader import deep_merge, load_pack
 from svcrules.runtime import (
     ClockSignal,
@@ -35,7 +36,9 @@ class Engine:
 
     ``edition`` applies to every pack that declares it (the others keep their default); it is an
     error if no pack knows it. ``params`` overrides pack params by name (nested mappings merge
-    key by key); a name no pack declares is an error.
+    key by key); a name no pack declares is an error. ``calendars`` replaces pack calendars by
+    name, e.g. ``{"cn": svcrules.calendar("CN", extra_holidays=[...])}`` for days announced
+    after the ``holidays`` release; a name no pack declares is an error.
     """
 
     def __init__(
@@ -44,6 +47,7 @@ class Engine:
         *,
         edition: str | None = None,
         params: Mapping[str, Any] | None = None,
+        calendars: Mapping[str, Calendar] | None = None,
     ) -> None:
         sources: list[PackSource]
         sources = [packs] if isinstance(packs, str | Path | Mapping | Pack) else list(packs)
@@ -53,9 +57,11 @@ class Engine:
         self.packs: tuple[Pack, ...] = tuple(_with_edition(loaded, edition))
         self.params: dict[str, Any] = dict(params or {})
         _check_params(self.packs, self.params)
+        cals = dict(calendars or {})
+        _check_calendars(self.packs, cals)
         try:
             self.compiled: tuple[CompiledPack, ...] = tuple(
-                compile_pack(p, _params_for(p, self.params)) for p in self.packs
+                compile_pack(p, _params_for(p, self.params), cals) for p in self.packs
             )
         except SvcrulesError:
             raise
@@ -86,6 +92,8 @@ class Engine:
 
     def raw_outcomes(self, event: Any) -> tuple[str | None, str, list[Any]]:
         """Event id, type and the raw outcomes (results and clock signals) of every pack."""
+        if isinstance(event, Event):
+            event = event.to_mapping()
         etype = check_envelope(event, self._dispatch)
         out: list[Any] = []
         event_id = None
@@ -95,7 +103,7 @@ class Engine:
             cp.handlers[etype](e, out)
         return event_id, etype, out
 
-    def evaluate(self, event: Mapping[str, Any]) -> Decision:
+    def evaluate(self, event: Mapping[str, Any] | Event) -> Decision:
         """What ``event`` implies on its own; raises ``EventError`` if it cannot be evaluated."""
         try:
             event_id, etype, out = self.raw_outcomes(event)
@@ -113,7 +121,10 @@ class Engine:
             try:
                 yield self.evaluate(event)
             except EventError as exc:
-                event_id = event.get("id") if isinstance(event, Mapping) else None
+                if isinstance(event, Event):
+                    event_id: Any = event.id
+                else:
+                    event_id = event.get("id") if isinstance(event, Mapping) else None
                 yield Rejection(None if event_id is None else str(event_id), index, exc)
 
     def __repr__(self) -> str:
@@ -185,6 +196,32 @@ def _exact(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_exact(v) for v in value]
     return value
+
+
+def _check_calendars(packs: Sequence[Pack], calendars: Mapping[str, Any]) -> None:
+    declared = {k for p in packs for k in p.spec.calendars}
+    problems = []
+    for name, cal in calendars.items():
+        if name not in declared:
+            problems.append(
+                Diagnostic(
+                    "engine.unknown-calendar",
+                    f"no loaded pack declares calendar {name!r}",
+                    f"$.calendars.{name}",
+                    hint=f"declared: {', '.join(sorted(declared)) or 'none'}",
+                )
+            )
+        elif not isinstance(cal, Calendar):
+            problems.append(
+                Diagnostic(
+                    "engine.bad-calendar",
+                    f"calendar {name!r} must be made with svcrules.calendar(), "
+                    f"not {type(cal).__name__}",
+                    f"$.calendars.{name}",
+                )
+            )
+    if problems:
+        raise PackError(problems)
 
 
 def _check_params(packs: Sequence[Pack], overrides: Mapping[str, Any]) -> None:

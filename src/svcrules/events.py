@@ -204,6 +204,28 @@ class EventShape:
         return e
 
 
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A typed event, for callers who prefer it to a mapping; ``fields`` holds the pack's own
+    attributes (``area``, ``customer_class`` ...)."""
+
+    type: str
+    at: dt.datetime | str
+    id: str | None = None
+    case: str | None = None
+    subject: str | None = None
+    fields: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_mapping(self) -> dict[str, Any]:
+        out: dict[str, Any] = dict(self.fields)
+        out.update(type=self.type, at=self.at)
+        for key in ("id", "case", "subject"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        return out
+
+
 def check_envelope(raw: Any, known_types: Collection[str]) -> str:
     """The event's type, after checking it is a mapping of a type some pack declares."""
     if not isinstance(raw, Mapping):

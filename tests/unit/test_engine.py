@@ -225,3 +225,67 @@ def test_notice_deadlines_count_back_from_the_event_field() -> None:
     )
     (dl,) = d.deadlines
     assert dl.due.isoformat() == "2024-07-09T14:00:00+08:00"
+
+
+def test_typed_event_objects_are_accepted(engine: svcrules.Engine) -> None:
+    evt = svcrules.Event(
+        type="fault.reported",
+        at="2024-06-03T21:10:00+08:00",
+        id="x",
+        case="F",
+        fields={"area": "urban"},
+    )
+    (dl,) = engine.evaluate(evt).deadlines
+    assert dl.due.isoformat() == "2024-06-03T21:55:00+08:00"
+    bad = svcrules.Event(type="fault.reported", at="2024-06-03T21:10:00", id="y", case="F")
+    (rej,) = engine.evaluate_many([bad])
+    assert isinstance(rej, Rejection) and rej.event_id == "y"
+
+
+def test_deadline_in_a_projected_year_says_so(engine: svcrules.Engine) -> None:
+    cal = svcrules.calendar("CN")
+    last = cal.confirmed_through
+    assert last is not None
+    at = f"{last}-12-30T10:00:00+08:00"
+    d = engine.evaluate(event("application.accepted", at=at, case="A"))
+    (dl,) = d.deadlines
+    assert dl.due_date.year == last + 1
+    assert any(str(last + 1) in w and "projected" in w for w in dl.warnings)
+    assert d.warnings == dl.warnings
+    assert dl.explain.to_dict()["projected_years"] == [last + 1]
+    inside = engine.evaluate(
+        event("application.accepted", at=f"{last}-03-04T10:00:00+08:00", case="A")
+    )
+    assert not inside.warnings
+
+
+def test_caller_supplies_announced_days_as_a_calendar(mini_pack_path: Path) -> None:
+    # A local holiday on Mon 2024-03-04 .. Wed 03-06 moves a 3-working-day deadline.
+    local = svcrules.calendar(
+        "CN", extra_holidays=[dt.date(2024, 3, 5), dt.date(2024, 3, 6)], name="cn"
+    )
+    engine = svcrules.Engine(mini_pack_path, calendars={"cn": local})
+    (dl,) = engine.evaluate(
+        event("application.accepted", at="2024-03-04T10:00:00+08:00", case="A")
+    ).deadlines
+    assert dl.due_date == dt.date(2024, 3, 11)  # 03-07, 03-08, (weekend), 03-11
+    skipped = [h["date"] for h in dl.explain.to_dict()["holidays_skipped"]]
+    assert skipped == ["2024-03-05", "2024-03-06"]
+    with pytest.raises(PackError) as err:
+        svcrules.Engine(mini_pack_path, calendars={"tw": local})
+    assert err.value.codes == ("engine.unknown-calendar",)
+
+
+def test_calendar_cutoff_in_a_pack_moves_day_zero() -> None:
+    data = yaml.safe_load(MINI_PACK)
+    data["calendars"]["cn"]["cutoff"] = "17:00"
+    engine = svcrules.Engine(data)
+    late = engine.evaluate(
+        event("application.accepted", at="2024-09-27T17:30:00+08:00", case="A")
+    ).deadlines[0]
+    early = engine.evaluate(
+        event("application.accepted", at="2024-09-27T16:30:00+08:00", case="A")
+    ).deadlines[0]
+    assert early.due_date == dt.date(2024, 10, 8)
+    assert late.due_date == dt.date(2024, 10, 9)  # counted from Sun 09-29, a working day
+    assert late.explain.to_dict()["cutoff_applied"] is True
