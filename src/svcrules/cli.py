@@ -19,7 +19,7 @@ from svcrules.diagnostics import Diagnostic
 from svcrules.engine import Engine
 from svcrules.errors import EventError, PackError, SvcrulesError
 from svcrules.loader import list_packs, load_pack
-from svcrules.runtime import Decision, Rejection
+from svcrules.runtime import DAY_UNITS, Decision, Rejection
 from svcrules.schema import PackSpec
 from svcrules.testing import run_cases
 
@@ -221,7 +221,8 @@ def _table_rows(index: int, item: Any, result: Decision | Rejection) -> list[tup
         return [(str(index), eid, etype, f"REJECTED {d.code} {d.path}: {d.message}")]
     lines = []
     for dl in result.deadlines:
-        lines.append(f"deadline {dl.clock} due {dl.due.isoformat()} ({dl.severity}) [{dl.rule}]")
+        due = f"{dl.due_date} (end of day)" if dl.unit in DAY_UNITS else dl.due.isoformat()
+        lines.append(f"deadline {dl.clock} due {due} ({dl.severity}) [{dl.rule}]")
     for v in result.violations:
         lines.append(f"violation {v.message}: {v.observed} vs {v.limit} ({v.severity}) [{v.rule}]")
     for de in result.deductions:

@@ -41,6 +41,14 @@ def _iso(value: Any) -> Any:
     return value
 
 
+def _outcome_dict(kind: str, item: Any) -> dict[str, Any]:
+    """JSON-ready mapping of an outcome: its kind, then its fields in order."""
+    out: dict[str, Any] = {"kind": kind}
+    for key, value in item._asdict().items():
+        out[key] = _iso(value)
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class Cite:
     """The clause a rule implements: source document, article, line(s)."""
@@ -196,24 +204,7 @@ class Deadline(NamedTuple):
     warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": "deadline",
-            "rule": self.rule,
-            "clock": self.clock,
-            "case": self.case,
-            "start": self.start.isoformat(),
-            "due": self.due.isoformat(),
-            "due_date": self.due_date.isoformat(),
-            "unit": self.unit,
-            "status": self.status,
-            "severity": self.severity,
-            "late_by": None if self.late_by is None else self.late_by.total_seconds(),
-            "explain": self.explain.to_dict(),
-            "cite": self.cite.to_dict(),
-            "pack": self.pack,
-            "pack_version": self.pack_version,
-            "warnings": list(self.warnings),
-        }
+        return _outcome_dict("deadline", self)
 
 
 class Deduction(NamedTuple):
@@ -228,18 +219,7 @@ class Deduction(NamedTuple):
     pack_version: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": "deduction",
-            "rule": self.rule,
-            "subject": self.subject,
-            "points": self.points,
-            "scorecard": self.scorecard,
-            "period": self.period,
-            "score": self.score,
-            "cite": self.cite.to_dict(),
-            "pack": self.pack,
-            "pack_version": self.pack_version,
-        }
+        return _outcome_dict("deduction", self)
 
 
 class Escalation(NamedTuple):
@@ -254,18 +234,7 @@ class Escalation(NamedTuple):
     pack_version: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": "escalation",
-            "rule": self.rule,
-            "to": self.to,
-            "level": self.level,
-            "reason": self.reason,
-            "case": self.case,
-            "subject": self.subject,
-            "cite": self.cite.to_dict(),
-            "pack": self.pack,
-            "pack_version": self.pack_version,
-        }
+        return _outcome_dict("escalation", self)
 
 
 class Violation(NamedTuple):
@@ -281,19 +250,7 @@ class Violation(NamedTuple):
     pack_version: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": "violation",
-            "rule": self.rule,
-            "severity": self.severity,
-            "message": self.message,
-            "observed": _iso(self.observed),
-            "limit": _iso(self.limit),
-            "case": self.case,
-            "subject": self.subject,
-            "cite": self.cite.to_dict(),
-            "pack": self.pack,
-            "pack_version": self.pack_version,
-        }
+        return _outcome_dict("violation", self)
 
 
 class ClockSignal(NamedTuple):
