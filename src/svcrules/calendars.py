@@ -15,8 +15,6 @@ from itertools import pairwise
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
-
 from svcrules.diagnostics import Diagnostic
 from svcrules.errors import EventError, PackError
 
@@ -265,6 +263,10 @@ class _Index:
 
 
 def _country_holidays(code: str, subdiv: str | None, years: Iterable[int]) -> Any:
+    # Imported on first use: the package costs ~90 ms to import, and `import svcrules` should
+    # not pay for it before a calendar is needed.
+    import holidays
+
     return holidays.country_holidays(code, subdiv=subdiv, years=list(years))
 
 
@@ -292,7 +294,7 @@ def _resolve_country(code: str) -> tuple[str, str | None]:
         if not (2 <= len(country) <= 3 and country.isascii() and country.isalpha()):
             raise ValueError("not an ISO 3166 code")
         probe = _country_holidays(country.upper(), subdiv or None, ())
-        if not isinstance(probe, holidays.HolidayBase):
+        if not hasattr(probe, "weekend_workdays") and not hasattr(probe, "get_working_days_count"):
             raise ValueError("not a country")
     except (NotImplementedError, AttributeError, KeyError, TypeError, ValueError) as exc:
         raise _pack_error(

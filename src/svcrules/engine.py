@@ -80,11 +80,12 @@ class Engine:
             raise PackError(
                 [Diagnostic("engine.duplicate-pack", f"a pack is loaded twice: {names}")]
             )
-        dispatch: dict[str, list[CompiledPack]] = {}
+        dispatch: dict[str, list[tuple[Any, Any]]] = {}
         for cp in self.compiled:
-            for etype in cp.shapes:
-                dispatch.setdefault(etype, []).append(cp)
-        self._dispatch = {t: tuple(cps) for t, cps in dispatch.items()}
+            for etype, shape in cp.shapes.items():
+                dispatch.setdefault(etype, []).append((shape.validate, cp.handlers[etype]))
+        # event type -> (validate, compiled handler) per pack declaring it: decided once here
+        self._dispatch = {t: tuple(steps) for t, steps in dispatch.items()}
 
     @property
     def event_types(self) -> frozenset[str]:
@@ -92,15 +93,21 @@ class Engine:
 
     def raw_outcomes(self, event: Any) -> tuple[str | None, str, list[Any]]:
         """Event id, type and the raw outcomes (results and clock signals) of every pack."""
-        if isinstance(event, Event):
-            event = event.to_mapping()
-        etype = check_envelope(event, self._dispatch)
+        if type(event) is not dict:
+            if isinstance(event, Event):
+                event = event.to_mapping()
+            check_envelope(event, self._dispatch)
+        etype = event.get("type")
+        steps = self._dispatch.get(etype) if type(etype) is str else None
+        if steps is None:
+            check_envelope(event, self._dispatch)  # raises the right EventError
+            raise AssertionError("unreachable: check_envelope accepted an unknown type")
         out: list[Any] = []
         event_id = None
-        for cp in self._dispatch[etype]:
-            e = cp.shapes[etype].validate(event)
+        for validate, handle in steps:
+            e = validate(event)
             event_id = e["id"]
-            cp.handlers[etype](e, out)
+            handle(e, out)
         return event_id, etype, out
 
     def evaluate(self, event: Mapping[str, Any] | Event) -> Decision:
@@ -135,23 +142,27 @@ class Engine:
 def _decision(event_id: str | None, etype: str, out: list[Any]) -> Decision:
     if not out:
         return Decision(event_id, event_type=etype)
+    if len(out) == 1 and type(out[0]) is Deadline:  # the common case: one clock started
+        dl = out[0]
+        return Decision(event_id, (dl,), (), (), (), (), dl.warnings, etype)
     deadlines: list[Deadline] = []
     deductions: list[Deduction] = []
     escalations: list[Escalation] = []
     violations: list[Violation] = []
     warnings: list[str] = []
     for item in out:
-        if isinstance(item, Deadline):
+        kind = type(item)
+        if kind is Deadline:
             deadlines.append(item)
             warnings.extend(item.warnings)
-        elif isinstance(item, Deduction):
-            deductions.append(item)
-        elif isinstance(item, Escalation):
-            escalations.append(item)
-        elif isinstance(item, Violation):
+        elif kind is Violation:
             violations.append(item)
+        elif kind is Deduction:
+            deductions.append(item)
+        elif kind is Escalation:
+            escalations.append(item)
         else:
-            assert isinstance(item, ClockSignal)
+            assert kind is ClockSignal
     return Decision(
         event_id,
         tuple(deadlines),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal, NamedTuple
 from zoneinfo import ZoneInfo
@@ -267,8 +267,7 @@ class ClockSignal(NamedTuple):
 Outcome = Deadline | Deduction | Escalation | Violation | ClockSignal
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
+class Decision(NamedTuple):
     """What one event implies. ``bool(decision)`` is true when anything was produced."""
 
     event_id: str | None
@@ -278,7 +277,7 @@ class Decision:
     violations: tuple[Violation, ...] = ()
     retracted: tuple[Deadline | Deduction | Escalation | Violation, ...] = ()
     warnings: tuple[str, ...] = ()
-    event_type: str | None = field(default=None, compare=False)
+    event_type: str | None = None
 
     def __bool__(self) -> bool:
         return bool(self.deadlines or self.deductions or self.escalations or self.violations)

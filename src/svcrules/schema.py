@@ -26,7 +26,8 @@ FieldType = Literal["string", "int", "number", "bool", "datetime", "date", "enum
 
 
 class Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    # defer_build: the validators are built on first use, not at `import svcrules`
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
 
 class CiteSpec(Spec):

@@ -20,6 +20,10 @@ import yaml
 from svcrules.diagnostics import Diagnostic, join_path
 from svcrules.errors import PackError
 
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's composer when PyYAML was built with it (several times faster); nodes and marks are
+the same either way."""
+
 FORMATS = {".yaml": "yaml", ".yml": "yaml", ".toml": "toml", ".json": "json"}
 
 
@@ -140,7 +144,7 @@ class _Composer:
             out: dict[Any, Any] = {}
             for key_node, value_node in node.value:
                 key = self.build(key_node, path + "{key}")
-                if isinstance(key, bool) and key_node.style is None:
+                if isinstance(key, bool) and not key_node.style:
                     # YAML 1.1 reads a bare `on:` (or yes/no/off) key as a boolean; in a pack a
                     # key is always a name, so keep the text the author wrote.
                     key = key_node.value
@@ -175,7 +179,7 @@ class _Composer:
 
 def _compose(text: str, file: str | None) -> Document:
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise PackError(

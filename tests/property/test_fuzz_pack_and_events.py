@@ -144,3 +144,20 @@ def test_every_event_of_a_batch_yields_a_decision_or_a_rejection(batch: list[Any
     out = list(ENGINE.evaluate_many(batch))
     assert len(out) == len(batch)
     assert [getattr(o, "index", i) for i, o in enumerate(out)] == list(range(len(batch)))
+
+
+@settings(max_examples=400, deadline=None)
+@given(events)
+def test_generated_fast_validation_agrees_with_the_full_validation(evt: Any) -> None:
+    if not isinstance(evt, dict) or evt.get("type") not in ENGINE.event_types:
+        return
+    shape = ENGINE.compiled[0].shapes[evt["type"]]
+    try:
+        full: Any = shape.validate_fully(evt)
+    except EventError:
+        full = "rejected"
+    try:
+        fast: Any = shape._fast(evt)
+    except Exception:
+        fast = "unusual"  # left to the full path: always allowed
+    assert fast in ("unusual", full)

@@ -289,3 +289,11 @@ def test_calendar_cutoff_in_a_pack_moves_day_zero() -> None:
     assert early.due_date == dt.date(2024, 10, 8)
     assert late.due_date == dt.date(2024, 10, 9)  # counted from Sun 09-29, a working day
     assert late.explain.to_dict()["cutoff_applied"] is True
+
+
+def test_well_formed_events_take_the_generated_fast_path(engine: svcrules.Engine) -> None:
+    shapes = engine.compiled[0].shapes
+    raw = event("fault.reported", case="F1", area="urban")
+    assert shapes["fault.reported"]._fast(raw) == shapes["fault.reported"].validate_fully(raw)
+    raw = event("voltage.measured", nominal_v=Decimal("220"), v=Decimal("235.4"))
+    assert shapes["voltage.measured"]._fast(raw) == shapes["voltage.measured"].validate_fully(raw)

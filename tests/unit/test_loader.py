@@ -241,3 +241,22 @@ def test_list_packs_finds_the_builtin_power_grid_pack() -> None:
     names = {p.name: p for p in svcrules.list_packs()}
     assert "power-grid" in names
     assert names["power-grid"].origin == "builtin"
+
+
+def test_positions_are_the_same_without_libyaml(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from svcrules import sources
+
+    text = MINI_PACK.replace("when: area in params.arrival_minutes", "when: area in params.nope")
+    path = _write(tmp_path, text)
+
+    def diagnostics() -> list[tuple[str, int | None, int | None]]:
+        with pytest.raises(PackError) as err:
+            svcrules.load_pack(path)
+        return [(d.code, d.line, d.column) for d in err.value.diagnostics]
+
+    with_libyaml = diagnostics()
+    monkeypatch.setattr(sources, "_LOADER", yaml.SafeLoader)
+    assert diagnostics() == with_libyaml
+    assert with_libyaml[0][0] == "expr.unknown-param"
