@@ -85,11 +85,10 @@ class Explanation:
     calendar steps are a pure function of them, computed once.
     """
 
-    __slots__ = ("_cal", "_steps", "amount", "before", "calendar", "notes", "start", "unit")
+    __slots__ = ("_cal", "_steps", "amount", "before", "notes", "start", "unit")
 
     def __init__(
         self,
-        *,
         start: dt.datetime,
         unit: str,
         amount: int | Decimal,
@@ -100,11 +99,15 @@ class Explanation:
         self.start = start
         self.unit = unit
         self.amount = amount
-        self.calendar = calendar.name if calendar is not None else None
         self.before = before
         self.notes = notes
         self._cal = calendar
         self._steps: dict[str, Any] | None = None
+
+    @property
+    def calendar(self) -> str | None:
+        """The name of the calendar the due time was counted on (None for elapsed units)."""
+        return self._cal.name if self._cal is not None else None
 
     @property
     def steps(self) -> dict[str, Any]:
@@ -435,7 +438,8 @@ class DeadlineEffect:
     notes: tuple[str, ...] = ()
 
     def __call__(self, e: Mapping[str, Any], amount: Any, start: Any, ref: Any = None) -> Deadline:
-        start = require_instant(start, "the clock's start")
+        if type(start) is not dt.datetime:
+            start = require_instant(start, "the clock's start")
         before = None
         if self.before is not None:
             ref = require_instant(ref, self.before)
@@ -445,7 +449,14 @@ class DeadlineEffect:
             due, due_date = due_after(self.unit, amount, start, self.tz, self.calendar)
         warnings: tuple[str, ...] = ()
         cal = self.calendar
-        if cal is not None and self.unit in ("workdays", "business_hours"):
+        confirmed = cal.confirmed_through if cal is not None else None
+        # Day-granular dates bound the years touched; only past the confirmed year is it costly.
+        if (
+            confirmed is not None
+            and self.unit in ("workdays", "business_hours")
+            and (due_date.year > confirmed or start.year > confirmed)
+        ):
+            assert cal is not None
             first = min(start, due).astimezone(cal.tz).year
             last = max(start, due).astimezone(cal.tz).year
             projected = [y for y in range(first, last + 1) if cal.is_projected(y)]
@@ -467,14 +478,7 @@ class DeadlineEffect:
             "open",
             meta.severity,
             None,
-            Explanation(
-                start=start,
-                unit=self.unit,
-                amount=amount,
-                calendar=cal,
-                before=before,
-                notes=self.notes,
-            ),
+            Explanation(start, self.unit, amount, cal, before, self.notes),
             meta.cite,
             meta.pack,
             meta.pack_version,
