@@ -14,7 +14,7 @@ from typing import Any
 from svcrules.calendars import Calendar
 from svcrules.compiler import CompiledPack, compile_pack
 from svcrules.diagnostics import Diagnostic
-from svcrules.errors import EventError, PackError, SvcrulesError
+from svcrules.errors import EventError, PackError, SvcrulesError, internal_error
 from svcrules.events import Event, check_envelope
 from svcrules.loader import deep_merge, load_pack
 from svcrules.runtime import (
@@ -66,15 +66,7 @@ class Engine:
         except SvcrulesError:
             raise
         except Exception as exc:  # a valid pack that fails to compile is a bug in svcrules
-            raise PackError(
-                [
-                    Diagnostic(
-                        "pack.internal",
-                        f"compiling failed: {type(exc).__name__}: {exc}",
-                        hint="please report this with the pack",
-                    )
-                ]
-            ) from exc
+            raise internal_error(PackError, "pack.internal", "compiling", exc) from exc
         names = [p.name for p in self.packs]
         if len(set(names)) != len(names):
             raise PackError(
@@ -117,9 +109,7 @@ class Engine:
         except SvcrulesError:
             raise
         except Exception as exc:  # a bug in svcrules must still reach the caller as its error
-            raise EventError(
-                [Diagnostic("event.internal", f"{type(exc).__name__}: {exc}")]
-            ) from exc
+            raise internal_error(EventError, "event.internal", "on this event", exc) from exc
         return _decision(event_id, etype, out)
 
     def evaluate_many(self, events: Iterable[Any]) -> Iterator[Decision | Rejection]:

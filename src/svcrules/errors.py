@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypeVar
 
 from svcrules.diagnostics import Diagnostic
 
@@ -41,3 +42,20 @@ class PackNotFoundError(PackError, LookupError):
 
 class EventError(SvcrulesError, ValueError):
     """An event cannot be evaluated: the diagnostics name the JSON path and the rule concerned."""
+
+
+E = TypeVar("E", bound=SvcrulesError)
+
+
+def internal_error(kind: type[E], code: str, doing: str, exc: Exception) -> E:
+    """The error for a failure of svcrules itself (never the caller's fault), so that even a bug
+    reaches the caller as the documented error class, with the original chained."""
+    return kind(
+        [
+            Diagnostic(
+                code,
+                f"svcrules failed {doing}: {type(exc).__name__}: {exc}",
+                hint="this is a bug in svcrules; please report it with the input",
+            )
+        ]
+    )

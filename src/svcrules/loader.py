@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from svcrules.checks import check_pack
 from svcrules.diagnostics import Diagnostic, join_path
-from svcrules.errors import PackError, PackNotFoundError, SvcrulesError
+from svcrules.errors import PackError, PackNotFoundError, SvcrulesError, internal_error
 from svcrules.schema import Pack, PackSpec, RuleSpec
 from svcrules.sources import FORMATS, Document, read_file
 
@@ -156,15 +156,7 @@ def load_pack(source: str | Path | Mapping[str, Any] | Pack, *, edition: str | N
     except SvcrulesError:
         raise
     except Exception as exc:  # a bug of ours must still reach the caller as a PackError
-        raise PackError(
-            [
-                Diagnostic(
-                    "pack.internal",
-                    f"svcrules failed on this pack: {type(exc).__name__}: {exc}",
-                    hint="please report this with the pack",
-                )
-            ]
-        ) from exc
+        raise internal_error(PackError, "pack.internal", "on this pack", exc) from exc
 
 
 def _load_pack(source: str | Path | Mapping[str, Any] | Pack, edition: str | None) -> Pack:
