@@ -127,8 +127,10 @@ def compile_pack(
     src: list[str] = []
     line_rules: dict[int, str] = {}
     func_names: dict[str, str] = {}
-    for _t, (etype, items) in enumerate(sorted(bodies.items())):
+    for etype, items in sorted(bodies.items()):
         fname = f"on_{etype.replace('.', '_')}"
+        if fname in func_names.values():  # `a.b_c` and `a_b.c` would share a name
+            fname += f"_{len(func_names)}"
         func_names[etype] = fname
         src.append(f"def {fname}(e, out):")
         if not items:

@@ -297,3 +297,29 @@ def test_well_formed_events_take_the_generated_fast_path(engine: svcrules.Engine
     assert shapes["fault.reported"]._fast(raw) == shapes["fault.reported"].validate_fully(raw)
     raw = event("voltage.measured", nominal_v=Decimal("220"), v=Decimal("235.4"))
     assert shapes["voltage.measured"]._fast(raw) == shapes["voltage.measured"].validate_fully(raw)
+
+
+def test_event_types_whose_names_flatten_alike_get_their_own_functions() -> None:
+    pack = {
+        "pack": "clash",
+        "version": "1",
+        "title": "t",
+        "events": {"a.b_c": {}, "a_b.c": {}},
+        "rules": [
+            {
+                "id": "one",
+                "on": "a.b_c",
+                "cite": {"doc": "d"},
+                "escalate": {"to": "first", "level": 1},
+            },
+            {
+                "id": "two",
+                "on": "a_b.c",
+                "cite": {"doc": "d"},
+                "escalate": {"to": "second", "level": 1},
+            },
+        ],
+    }
+    engine = svcrules.Engine(pack)
+    assert engine.evaluate(event("a.b_c")).escalations[0].to == "first"
+    assert engine.evaluate(event("a_b.c")).escalations[0].to == "second"
