@@ -323,3 +323,27 @@ def test_event_types_whose_names_flatten_alike_get_their_own_functions() -> None
     engine = svcrules.Engine(pack)
     assert engine.evaluate(event("a.b_c")).escalations[0].to == "first"
     assert engine.evaluate(event("a_b.c")).escalations[0].to == "second"
+
+
+def test_business_hour_deadlines_count_only_open_hours() -> None:
+    data = yaml.safe_load(MINI_PACK)
+    data["calendars"]["office"] = {"base": "CN", "hours": "08:30-12:00,13:30-17:30"}
+    data["rules"][2]["deadline"] = {
+        "clock": "complaint_forward",
+        "within": 2,
+        "unit": "business_hours",
+        "calendar": "office",
+    }
+    engine = svcrules.Engine(data)
+    # Fri 2024-09-27 16:45: 45 min that day, then Sat 09-28 is off and Sun 09-29 is a make-up
+    # working day, so the remaining 75 min run 08:30-09:45 on Sunday.
+    (dl,) = engine.evaluate(
+        event("complaint.received", at="2024-09-27T16:45:00+08:00", case="C")
+    ).deadlines
+    assert dl.unit == "business_hours"
+    assert dl.due.isoformat() == "2024-09-29T09:45:00+08:00"
+    counted = dl.explain.to_dict()["counted"]
+    assert counted == [
+        ["2024-09-27T16:45:00+08:00", "2024-09-27T17:30:00+08:00"],
+        ["2024-09-29T08:30:00+08:00", "2024-09-29T09:45:00+08:00"],
+    ]

@@ -260,3 +260,26 @@ def test_positions_are_the_same_without_libyaml(
     monkeypatch.setattr(sources, "_LOADER", yaml.SafeLoader)
     assert diagnostics() == with_libyaml
     assert with_libyaml[0][0] == "expr.unknown-param"
+
+
+def test_plug_in_packs_are_found_through_entry_points(
+    mini_pack_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from importlib import metadata
+
+    from tests import conftest
+
+    from svcrules import loader
+
+    monkeypatch.setattr(conftest, "PLUGIN_PACK", str(mini_pack_path.parent), raising=False)
+    ep = metadata.EntryPoint(
+        name="mini", value="tests.conftest:PLUGIN_PACK", group=loader.ENTRY_POINT_GROUP
+    )
+
+    def entry_points(**kw: str) -> list[metadata.EntryPoint]:
+        return [ep] if kw.get("group") == loader.ENTRY_POINT_GROUP else []
+
+    monkeypatch.setattr(loader.metadata, "entry_points", entry_points)
+    infos = {i.name: i for i in svcrules.list_packs()}
+    assert infos["mini"].origin == "plugin" and infos["mini"].version == "1.0"
+    assert svcrules.load_pack("mini").source == str(mini_pack_path)
