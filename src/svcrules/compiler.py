@@ -219,6 +219,14 @@ def _rule_code(
             return repr(text)
         x = parse_expr(text, fields=fields, params=params)
         exprs.append(x)
+        if not x.fields:
+            # Reads only params, which are fixed for this compiled pack: evaluate it once here.
+            # If that fails (a bad override), leave it to event time, which reports the rule.
+            try:
+                g[f"_r{k}{site}_value"] = x.evaluate({}, params)
+                return f"_r{k}{site}_value"
+            except EVAL_ERRORS:
+                pass
         code, names = x.python(f"_r{k}{site}_")
         g.update(names)
         return f"({code})"
