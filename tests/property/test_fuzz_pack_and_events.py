@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from tests.conftest import MINI_PACK
 
 import svcrules
-from svcrules import EventError, PackError
+from svcrules import EventError, PackError, Rejection
 
 BASE: dict[str, Any] = yaml.safe_load(MINI_PACK)
 ENGINE = svcrules.Engine(copy.deepcopy(BASE))
@@ -143,7 +143,9 @@ def test_arbitrary_events_raise_only_event_errors(evt: Any) -> None:
 def test_every_event_of_a_batch_yields_a_decision_or_a_rejection(batch: list[Any]) -> None:
     out = list(ENGINE.evaluate_many(batch))
     assert len(out) == len(batch)
-    assert [getattr(o, "index", i) for i, o in enumerate(out)] == list(range(len(batch)))
+    assert [o.index if isinstance(o, Rejection) else i for i, o in enumerate(out)] == list(
+        range(len(batch))
+    )
 
 
 @settings(max_examples=400, deadline=None)
