@@ -8,6 +8,7 @@ from __future__ import annotations
 import zoneinfo
 from collections import Counter
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from svcrules.calendars import calendar as make_calendar
@@ -20,39 +21,48 @@ from svcrules.schema import EFFECTS, CalendarSpec, PackSpec, RuleSpec
 DAY_OR_TIME_UNITS = ("minutes", "hours", "days", "workdays", "months")
 
 
+@dataclass(frozen=True, slots=True)
+class Names:
+    """What references may point at: the spec's own names, plus (after schema errors) the names
+    the document declares in parts set aside as broken, so one mistake gives one diagnostic."""
+
+    events: frozenset[str]
+    editions: frozenset[str]
+    sources: frozenset[str]
+    calendars: frozenset[str]
+    scorecards: frozenset[str]
+    clocks: frozenset[str]
+    """Clocks some rule starts."""
+
+    @classmethod
+    def of(cls, spec: PackSpec, broken: Mapping[str, frozenset[str]] | None = None) -> Names:
+        extra = broken or {}
+        started = {
+            r.deadline.clock for r in spec.rules if r.deadline and r.deadline.action == "start"
+        }
+        return cls(
+            events=frozenset(spec.events) | extra.get("events", frozenset()),
+            editions=frozenset(spec.editions) | extra.get("editions", frozenset()),
+            sources=frozenset(spec.sources) | extra.get("sources", frozenset()),
+            calendars=frozenset(spec.calendars) | extra.get("calendars", frozenset()),
+            scorecards=frozenset(spec.scorecards) | extra.get("scorecards", frozenset()),
+            clocks=frozenset(started) | extra.get("clocks", frozenset()),
+        )
+
+
 def check_pack(
     spec: PackSpec, broken: Mapping[str, frozenset[str]] | None = None
 ) -> Iterator[Diagnostic]:
     """Every semantic problem of ``spec``. ``broken`` names, per section (and ``clocks``), what
     the document declares but failed schema validation: references to those are not reported
-    again, so one mistake gives one diagnostic."""
-    skip = broken or {}
-    for d in _all_checks(spec):
-        if d.code.startswith("ref.") or d.code in ("rule.unknown-event", "edition.unknown"):
-            section = _REF_SECTIONS.get(d.code)
-            if section and any(f"{n!r}" in d.message for n in skip.get(section, ())):
-                continue
-        yield d
-
-
-_REF_SECTIONS = {
-    "ref.clock": "clocks",
-    "ref.scorecard": "scorecards",
-    "ref.calendar": "calendars",
-    "ref.source": "sources",
-    "ref.event": "events",
-    "rule.unknown-event": "events",
-    "edition.unknown": "editions",
-}
-
-
-def _all_checks(spec: PackSpec) -> Iterator[Diagnostic]:
+    again."""
+    names = Names.of(spec, broken)
     yield from check_identity(spec)
-    yield from check_editions(spec)
-    yield from check_vocabulary(spec)
+    yield from check_editions(spec, names)
+    yield from check_vocabulary(spec, names)
     yield from check_calendars(spec)
     yield from check_scorecards(spec)
-    yield from check_rules(spec)
+    yield from check_rules(spec, names)
 
 
 def check_identity(spec: PackSpec) -> Iterator[Diagnostic]:
@@ -74,7 +84,7 @@ def check_identity(spec: PackSpec) -> Iterator[Diagnostic]:
         )
 
 
-def check_editions(spec: PackSpec) -> Iterator[Diagnostic]:
+def check_editions(spec: PackSpec, names: Names) -> Iterator[Diagnostic]:
     if spec.editions:
         defaults = [name for name, ed in spec.editions.items() if ed.default]
         if len(defaults) != 1:
@@ -86,7 +96,7 @@ def check_editions(spec: PackSpec) -> Iterator[Diagnostic]:
             )
     for i, rule in enumerate(spec.rules):
         for j, ed in enumerate(rule.editions or ()):
-            if ed not in spec.editions:
+            if ed not in names.editions:
                 yield Diagnostic(
                     "edition.unknown",
                     f"edition {ed!r} is not declared in `editions`",
@@ -96,7 +106,7 @@ def check_editions(spec: PackSpec) -> Iterator[Diagnostic]:
                 )
 
 
-def check_vocabulary(spec: PackSpec) -> Iterator[Diagnostic]:
+def check_vocabulary(spec: PackSpec, names: Names) -> Iterator[Diagnostic]:
     for etype, ev in spec.events.items():
         for name, f in ev.fields.items():
             path = join_path("$.events", etype, "fields", name)
@@ -121,7 +131,7 @@ def check_vocabulary(spec: PackSpec) -> Iterator[Diagnostic]:
                 yield Diagnostic("field.default", f"default {f.default!r} is not a value", path)
     for name, counter in spec.counters.items():
         for j, etype in enumerate(counter.reset_on):
-            if etype not in spec.events:
+            if etype not in names.events:
                 yield Diagnostic(
                     "ref.event",
                     f"event type {etype!r} is not declared in `events`",
@@ -207,9 +217,8 @@ def rule_fields(spec: PackSpec, rule: RuleSpec) -> dict[str, str]:
     return common or {n: "string" for n in STANDARD_FIELDS}
 
 
-def check_rules(spec: PackSpec) -> Iterator[Diagnostic]:
+def check_rules(spec: PackSpec, names: Names) -> Iterator[Diagnostic]:
     ids = Counter(r.id for r in spec.rules)
-    started = {r.deadline.clock for r in spec.rules if r.deadline and r.deadline.action == "start"}
     seen: set[str] = set()
     for i, rule in enumerate(spec.rules):
         path = join_path("$.rules", i)
@@ -233,7 +242,7 @@ def check_rules(spec: PackSpec) -> Iterator[Diagnostic]:
             )
         on = rule.event_types
         for j, etype in enumerate(on):
-            if etype not in spec.events:
+            if etype not in names.events:
                 yield Diagnostic(
                     "rule.unknown-event",
                     f"event type {etype!r} is not declared in `events`",
@@ -241,7 +250,7 @@ def check_rules(spec: PackSpec) -> Iterator[Diagnostic]:
                     hint=_known(spec.events),
                     rule=rule.id,
                 )
-        if spec.sources and rule.cite.doc not in spec.sources:
+        if names.sources and rule.cite.doc not in names.sources:
             yield Diagnostic(
                 "ref.source",
                 f"cite.doc {rule.cite.doc!r} is not listed in `sources`",
@@ -259,7 +268,7 @@ def check_rules(spec: PackSpec) -> Iterator[Diagnostic]:
             )
         fields = rule_fields(spec, rule)
         yield from _check_exprs(spec, rule, path, fields)
-        yield from _check_effect(spec, rule, path, fields, started)
+        yield from _check_effect(spec, rule, path, fields, names)
 
 
 def _expr_sites(rule: RuleSpec) -> Iterator[tuple[tuple[str | int, ...], str]]:
@@ -296,7 +305,7 @@ def _check_exprs(
 
 
 def _check_effect(
-    spec: PackSpec, rule: RuleSpec, path: str, fields: dict[str, str], started: set[str]
+    spec: PackSpec, rule: RuleSpec, path: str, fields: dict[str, str], names: Names
 ) -> Iterator[Diagnostic]:
     dl = rule.deadline
     if dl is not None:
@@ -319,17 +328,17 @@ def _check_effect(
                     dpath,
                     rule=rule.id,
                 )
-            if dl.clock not in started:
+            if dl.clock not in names.clocks:
                 yield Diagnostic(
                     "ref.clock",
                     f"no rule starts clock {dl.clock!r}",
                     join_path(dpath, "clock"),
-                    hint=_known(started),
+                    hint=_known(names.clocks),
                     rule=rule.id,
                 )
         if (
             dl.calendar is not None
-            and dl.calendar not in spec.calendars
+            and dl.calendar not in names.calendars
             and not (dl.calendar.isupper() and len(dl.calendar) == 2)
         ):
             yield Diagnostic(
@@ -372,7 +381,7 @@ def _check_effect(
                     rule=rule.id,
                 )
     if rule.deduct is not None:
-        if rule.deduct.scorecard not in spec.scorecards:
+        if rule.deduct.scorecard not in names.scorecards:
             yield Diagnostic(
                 "ref.scorecard",
                 f"scorecard {rule.deduct.scorecard!r} is not declared in `scorecards`",
