@@ -14,10 +14,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from svcrules.calendars import calendar as builtin_calendar
-from svcrules.checks import build_calendar, rule_fields
 from svcrules.expr import parse_expr
+from svcrules.pack.checks import build_calendar, rule_fields
+from svcrules.pack.schema import Pack
 from svcrules.runtime import due_after, due_before, period_label
-from svcrules.schema import Pack
 from tests.reference_expr import interpret
 
 

@@ -4,12 +4,12 @@ Public API re-exports only; see docs/ and the design in ``shared/design/api.md``
 """
 
 from svcrules.calendars import Calendar, calendar
-from svcrules.compiler import CompiledPack, CompiledRule
+from svcrules.compile import CompiledPack, CompiledRule
 from svcrules.diagnostics import Diagnostic
 from svcrules.engine import Engine
 from svcrules.errors import EventError, PackError, PackNotFoundError, SvcrulesError
-from svcrules.events import Event
-from svcrules.loader import PackInfo, list_packs, load_pack
+from svcrules.pack import PackInfo, list_packs, load_pack
+from svcrules.pack.schema import Pack
 from svcrules.runtime import (
     Cite,
     Deadline,
@@ -20,7 +20,7 @@ from svcrules.runtime import (
     Rejection,
     Violation,
 )
-from svcrules.schema import Pack
+from svcrules.runtime.events import Event
 
 __version__ = "0.1.0"
 

@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from svcrules.calendars import Calendar
-from svcrules.compiler import CompiledPack, compile_pack
+from svcrules.compile import CompiledPack, compile_pack
 from svcrules.diagnostics import Diagnostic
 from svcrules.errors import EventError, PackError, SvcrulesError, internal_error
-from svcrules.events import Event, check_envelope
-from svcrules.loader import deep_merge, load_pack
+from svcrules.pack import deep_merge, load_pack
+from svcrules.pack.schema import Pack
 from svcrules.runtime import (
     ClockSignal,
     Deadline,
@@ -26,7 +26,7 @@ from svcrules.runtime import (
     Rejection,
     Violation,
 )
-from svcrules.schema import Pack
+from svcrules.runtime.events import Event, check_envelope
 
 PackSource = str | Path | Mapping[str, Any] | Pack
 

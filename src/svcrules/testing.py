@@ -18,10 +18,10 @@ from typing import Any
 from svcrules.diagnostics import Diagnostic, join_path
 from svcrules.engine import Engine, _decision
 from svcrules.errors import EventError, PackError
-from svcrules.loader import load_pack
+from svcrules.pack import load_pack
+from svcrules.pack.schema import Pack
+from svcrules.pack.sources import read_file
 from svcrules.runtime import ClockSignal
-from svcrules.schema import Pack
-from svcrules.sources import read_file
 
 KINDS = ("deadlines", "deductions", "escalations", "violations", "warnings")
 

@@ -246,7 +246,7 @@ def test_list_packs_finds_the_builtin_power_grid_pack() -> None:
 def test_positions_are_the_same_without_libyaml(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from svcrules import sources
+    from svcrules.pack import sources
 
     text = MINI_PACK.replace("when: area in params.arrival_minutes", "when: area in params.nope")
     path = _write(tmp_path, text)
@@ -269,7 +269,7 @@ def test_plug_in_packs_are_found_through_entry_points(
 
     from tests import conftest
 
-    from svcrules import loader
+    from svcrules.pack import registry as loader
 
     monkeypatch.setattr(conftest, "PLUGIN_PACK", str(mini_pack_path.parent), raising=False)
     ep = metadata.EntryPoint(

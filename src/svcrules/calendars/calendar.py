@@ -1,243 +1,45 @@
-"""Business-time arithmetic: working days, opening hours and cut-offs over holiday data from the
-`holidays` package, indexed for constant-time lookups; sits under the runtime and knows nothing of
-packs or pydantic."""
+"""Calendars: the indexed working-day calendar (`Calendar`) and the shared built-in instances."""
 
 from __future__ import annotations
 
-import math
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
-from itertools import pairwise
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from svcrules.diagnostics import Diagnostic
-from svcrules.errors import EventError, PackError
+from svcrules.calendars.coerce import (
+    _DAY_SECONDS,
+    _MAX_ORD,
+    _MIN_ORD,
+    MAX_YEAR,
+    MIN_YEAR,
+    _as_date,
+    _check_ordinal,
+    _duration,
+    _event_error,
+    _pack_error,
+    _utc,
+)
+from svcrules.calendars.data import (
+    _DEFAULT_TZ,
+    _EXTRA_HOLIDAY,
+    _announced_through,
+    _country_holidays,
+    _resolve_country,
+)
+from svcrules.calendars.hours import OpeningHours, _parse_cutoff
+from svcrules.calendars.steps import BusinessHoursSteps, WorkdaySteps
 
-__all__ = [
-    "MAX_YEAR",
-    "MIN_YEAR",
-    "BusinessHoursSteps",
-    "Calendar",
-    "OpeningHours",
-    "WorkdaySteps",
-    "calendar",
-]
-
-MIN_YEAR: Final = 1950
-MAX_YEAR: Final = 2200
-
-_DAY_SECONDS: Final = 86_400
-_MIN_ORD: Final = date(MIN_YEAR, 1, 1).toordinal()
-_MAX_ORD: Final = date(MAX_YEAR, 12, 31).toordinal()
 # The index is built a few years around the first date asked for, then widened on demand.
 _MARGIN_YEARS: Final = 3
+
+
 # A calendar whose open hours never come round in this many days would loop for nothing.
 _MAX_CLOSED_DAYS: Final = 800
-_DEFAULT_TZ: Final = {"CN": "Asia/Shanghai"}
-_WEEKDAY_NAMES: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_LONG_NAMES: Final = (
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-)
-_EXTRA_HOLIDAY: Final = "extra holiday"
-
-Interval = tuple[int, int]
-"""Seconds after local midnight, ``[start, end)``; ``end`` may be 86400 (24:00)."""
-
-
-def _pack_error(code: str, message: str, hint: str | None = None) -> PackError:
-    return PackError([Diagnostic(code, message, "$", hint=hint)])
-
-
-def _event_error(code: str, message: str, hint: str | None = None) -> EventError:
-    return EventError([Diagnostic(code, message, "$", hint=hint)])
-
-
-# --- opening hours ------------------------------------------------------------------------------
-
-
-def _parse_clock(text: str, *, end: bool) -> int:
-    parts = text.strip().split(":")
-    if len(parts) not in (2, 3) or not all(p.isdigit() and len(p) <= 2 for p in parts):
-        raise ValueError(f"{text.strip()!r} is not HH:MM")
-    h, m = int(parts[0]), int(parts[1])
-    s = int(parts[2]) if len(parts) == 3 else 0
-    if m > 59 or s > 59 or h > 24 or (h == 24 and (m or s or not end)):
-        raise ValueError(f"{text.strip()!r} is not a time of day")
-    return h * 3600 + m * 60 + s
-
-
-def _fmt_clock(seconds: int) -> str:
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h:02d}:{m:02d}" + (f":{s:02d}" if s else "")
-
-
-def _parse_intervals(spec: str | Sequence[str]) -> tuple[Interval, ...]:
-    pieces = spec.split(",") if isinstance(spec, str) else list(spec)
-    out: list[Interval] = []
-    for piece in pieces:
-        if not isinstance(piece, str):
-            raise ValueError(f"{piece!r} is not an interval like 08:30-12:00")
-        piece = piece.strip()
-        if not piece or piece.lower() == "closed":
-            continue
-        start, sep, stop = piece.partition("-")
-        if not sep:
-            raise ValueError(f"{piece!r} is not an interval like 08:30-12:00")
-        a, b = _parse_clock(start, end=False), _parse_clock(stop, end=True)
-        if a >= b:
-            raise ValueError(f"{piece!r} ends before it starts")
-        out.append((a, b))
-    out.sort()
-    for (_, prev_end), (nxt, _) in pairwise(out):
-        if nxt < prev_end:
-            raise ValueError("intervals overlap")
-    return tuple(out)
-
-
-def _weekday_keys(key: object) -> tuple[int, ...] | None:
-    """Weekdays named by a mapping key (``mon``, ``Monday``, ``mon-fri``, 0..6); None = default."""
-    if isinstance(key, int) and not isinstance(key, bool) and 0 <= key <= 6:
-        return (key,)
-    if not isinstance(key, str):
-        raise ValueError(f"{key!r} is not a weekday")
-    word = key.strip().lower()
-    if word in ("default", "workday", "workdays"):
-        return None
-
-    def one(w: str) -> int:
-        w = w.strip()
-        if w in _WEEKDAY_NAMES:
-            return _WEEKDAY_NAMES.index(w)
-        if w in _LONG_NAMES:
-            return _LONG_NAMES.index(w)
-        raise ValueError(f"{key!r} is not a weekday")
-
-    if "-" in word:
-        first, _, last = word.partition("-")
-        a, b = one(first), one(last)
-        if b < a:
-            raise ValueError(f"{key!r} runs backwards")
-        return tuple(range(a, b + 1))
-    return (one(word),)
-
-
-@dataclass(frozen=True, slots=True)
-class OpeningHours:
-    """Open intervals on working days, per weekday.
-
-    ``weekly[i]`` holds Monday..Sunday; ``None`` there means "use ``default``", which is how a
-    make-up working Saturday gets ordinary working-day hours when no Saturday hours are given.
-    Non-working days are closed whatever the hours say.
-    """
-
-    weekly: tuple[tuple[Interval, ...] | None, ...]
-    default: tuple[Interval, ...]
-
-    @classmethod
-    def always(cls) -> OpeningHours:
-        """Open all day on every working day (the default when a calendar has no hours)."""
-        return cls((None,) * 7, ((0, _DAY_SECONDS),))
-
-    @classmethod
-    def parse(cls, spec: OpeningHours | Mapping[Any, Any] | str | None) -> OpeningHours:
-        """Read ``"08:30-12:00,13:30-17:30"`` or ``{"mon-fri": "...", "sat": "..."}``.
-
-        In a mapping, ``default`` covers working days whose weekday is not listed; without it,
-        the first listed weekday's hours do. Raises `PackError` ``calendar.bad-hours``.
-        """
-        if spec is None:
-            return cls.always()
-        if isinstance(spec, OpeningHours):
-            return spec
-        try:
-            if isinstance(spec, str):
-                return _parse_hours_text(spec)
-            if isinstance(spec, Mapping):
-                hours = _parse_hours_mapping(spec)
-            else:
-                raise ValueError(f"expected a string or a mapping, got {type(spec).__name__}")
-        except ValueError as exc:
-            raise _pack_error(
-                "calendar.bad-hours",
-                f"opening hours {spec!r} cannot be read: {exc}",
-                hint='write them like "08:30-12:00,13:30-17:30" or {"mon-fri": "09:00-17:00"}',
-            ) from None
-        return hours
-
-    def for_weekday(self, weekday: int) -> tuple[Interval, ...]:
-        found = self.weekly[weekday]
-        return self.default if found is None else found
-
-    def __str__(self) -> str:
-        def fmt(ivs: tuple[Interval, ...]) -> str:
-            return ",".join(f"{_fmt_clock(a)}-{_fmt_clock(b)}" for a, b in ivs) or "closed"
-
-        if all(w is None for w in self.weekly):
-            return fmt(self.default)
-        parts = [
-            f"{_WEEKDAY_NAMES[i]} {fmt(w)}" for i, w in enumerate(self.weekly) if w is not None
-        ]
-        return "; ".join([*parts, f"default {fmt(self.default)}"])
-
-    def to_dict(self) -> dict[str, str]:
-        def fmt(ivs: tuple[Interval, ...]) -> str:
-            return ",".join(f"{_fmt_clock(a)}-{_fmt_clock(b)}" for a, b in ivs)
-
-        out = {_WEEKDAY_NAMES[i]: fmt(w) for i, w in enumerate(self.weekly) if w is not None}
-        out["default"] = fmt(self.default)
-        return out
-
-
-@lru_cache(maxsize=256)
-def _parse_hours_text(spec: str) -> OpeningHours:
-    try:
-        ivs = _parse_intervals(spec)
-        if not ivs:
-            raise ValueError("no open interval")
-    except ValueError as exc:
-        raise _pack_error(
-            "calendar.bad-hours",
-            f"opening hours {spec!r} cannot be read: {exc}",
-            hint='write them like "08:30-12:00,13:30-17:30"',
-        ) from None
-    return OpeningHours((None,) * 7, ivs)
-
-
-def _parse_hours_mapping(spec: Mapping[Any, Any]) -> OpeningHours:
-    weekly: list[tuple[Interval, ...] | None] = [None] * 7
-    default: tuple[Interval, ...] | None = None
-    first: tuple[Interval, ...] | None = None
-    for key, value in spec.items():
-        if not isinstance(value, str | list | tuple):
-            raise ValueError(f"hours for {key!r} must be a string like 09:00-17:00")
-        ivs = _parse_intervals(value)
-        days = _weekday_keys(key)
-        if days is None:
-            default = ivs
-            continue
-        first = ivs if first is None else first
-        for day in days:
-            weekly[day] = ivs
-    if default is None:
-        default = first if first is not None else ()
-    if not default and not any(weekly):
-        raise ValueError("no open interval on any day")
-    return OpeningHours(tuple(weekly), default)
-
-
-# --- holiday data and the index -----------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,191 +63,6 @@ class _Index:
     names: dict[int, str]
     weekend: frozenset[int]
 
-
-def _country_holidays(code: str, subdiv: str | None, years: Iterable[int]) -> Any:
-    # Imported on first use: the package costs ~90 ms to import, and `import svcrules` should
-    # not pay for it before a calendar is needed.
-    import holidays
-
-    return holidays.country_holidays(code, subdiv=subdiv, years=list(years))
-
-
-@lru_cache(maxsize=32)
-def _announced_through(code: str, subdiv: str | None) -> int | None:
-    """Last year with official make-up working days in the package's data (None: it has none).
-
-    Make-up working days (调休) are only ever published with a year's official schedule, so the
-    latest year that has any is the latest announced one; a newer package moves it forward.
-    """
-    probe = _country_holidays(code, subdiv, ())
-    first = max(int(probe.start_year), 2000)
-    last = int(probe.end_year)
-    data = _country_holidays(code, subdiv, range(first, last + 1))
-    years = [d.year for d in data.weekend_workdays]
-    return max(years) if years else None
-
-
-def _resolve_country(code: str) -> tuple[str, str | None]:
-    if not isinstance(code, str) or not code.strip():
-        raise _pack_error("calendar.unknown-country", f"{code!r} is not a country code")
-    country, _, subdiv = code.strip().partition("-")
-    try:
-        # The package looks codes up as module attributes, so only letters may reach it.
-        if not (2 <= len(country) <= 3 and country.isascii() and country.isalpha()):
-            raise ValueError("not an ISO 3166 code")
-        probe = _country_holidays(country.upper(), subdiv or None, ())
-        if not hasattr(probe, "weekend_workdays") and not hasattr(probe, "get_working_days_count"):
-            raise ValueError("not a country")
-    except (NotImplementedError, AttributeError, KeyError, TypeError, ValueError) as exc:
-        raise _pack_error(
-            "calendar.unknown-country",
-            f"no holiday data for {code!r}: {exc}",
-            hint="use an ISO 3166 country code the holidays package knows, e.g. CN, US, DE",
-        ) from None
-    return str(probe.country), (str(probe.subdiv) if probe.subdiv else None)
-
-
-def _as_date(value: object, what: str) -> date:
-    if isinstance(value, datetime):
-        raise _pack_error("calendar.bad-date", f"{what} {value!r} must be a date, not a datetime")
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise _pack_error("calendar.bad-date", f"{what} {value!r} is not a date (YYYY-MM-DD)")
-
-
-def _parse_cutoff(value: time | str | None) -> time | None:
-    if value is None:
-        return None
-    if isinstance(value, time):
-        if value.tzinfo is not None:
-            raise _pack_error("calendar.bad-cutoff", "a cut-off is a local time of day, no zone")
-        return value
-    if isinstance(value, str):
-        try:
-            seconds = _parse_clock(value, end=False)
-        except ValueError as exc:
-            raise _pack_error(
-                "calendar.bad-cutoff",
-                f"cut-off {value!r} cannot be read: {exc}",
-                hint='write it like "17:00"',
-            ) from None
-        return time(seconds // 3600, seconds // 60 % 60, seconds % 60)
-    raise _pack_error("calendar.bad-cutoff", f"cut-off {value!r} is not a time like 17:00")
-
-
-def _ordinal_text(o: int) -> str:
-    try:
-        return date.fromordinal(o).isoformat()
-    except (ValueError, OverflowError):
-        return f"day {o}"
-
-
-def _check_ordinal(o: int) -> None:
-    if not _MIN_ORD <= o <= _MAX_ORD:
-        raise _event_error(
-            "calendar.out-of-range",
-            f"{_ordinal_text(o)} is outside the years the calendars cover",
-            hint=f"dates must fall in {MIN_YEAR}..{MAX_YEAR}",
-        )
-
-
-def _utc(instant: datetime, what: str = "instant") -> datetime:
-    if not isinstance(instant, datetime):
-        raise TypeError(f"{what} must be a datetime, got {type(instant).__name__}")
-    if instant.tzinfo is None or instant.utcoffset() is None:
-        raise _event_error(
-            "event.naive-time",
-            f"{what} {instant.isoformat()} has no time zone",
-            hint="give an offset (+08:00) or a zone",
-        )
-    return instant.astimezone(UTC)
-
-
-def _duration(hours: int | Decimal | float | timedelta) -> timedelta:
-    if isinstance(hours, timedelta):
-        out = hours
-    elif isinstance(hours, bool) or not isinstance(hours, int | float | Decimal):
-        raise TypeError(f"hours must be a number or a timedelta, got {type(hours).__name__}")
-    elif isinstance(hours, int):
-        out = timedelta(hours=hours)
-    else:
-        if not (hours.is_finite() if isinstance(hours, Decimal) else math.isfinite(hours)):
-            raise _event_error("calendar.bad-duration", f"{hours} hours is not a finite amount")
-        try:
-            # Decimal keeps 0.1 h exact; float goes through Decimal too so both round alike.
-            micro = (Decimal(hours) * 3_600_000_000).to_integral_value()
-        except InvalidOperation:
-            raise _event_error("calendar.bad-duration", f"{hours} hours is not a number") from None
-        out = timedelta(microseconds=int(micro))
-    if out < timedelta(0):
-        raise _event_error(
-            "calendar.negative-duration", f"cannot add a negative amount of business time ({out})"
-        )
-    return out
-
-
-# --- steps (explanations as data) ---------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class WorkdaySteps:
-    """How ``add_workdays(start, n)`` was worked out: every non-trivial day on the way.
-
-    The days looked at are ``(start, result]`` forwards and ``[result, start)`` backwards.
-    """
-
-    calendar: str
-    start: date
-    n: int
-    result: date
-    holidays_skipped: tuple[tuple[date, str], ...]
-    weekends_skipped: tuple[date, ...]
-    makeup_workdays: tuple[date, ...]
-    projected_years: tuple[int, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "calendar": self.calendar,
-            "start": self.start.isoformat(),
-            "n": self.n,
-            "result": self.result.isoformat(),
-            "holidays_skipped": [
-                {"date": d.isoformat(), "name": name} for d, name in self.holidays_skipped
-            ],
-            "weekends_skipped": [d.isoformat() for d in self.weekends_skipped],
-            "makeup_workdays": [d.isoformat() for d in self.makeup_workdays],
-            "projected_years": list(self.projected_years),
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class BusinessHoursSteps:
-    """How ``add_business_hours(start, hours)`` was worked out: the open spans it counted."""
-
-    calendar: str
-    start: datetime
-    hours: timedelta
-    result: datetime
-    segments: tuple[tuple[datetime, datetime], ...]
-    projected_years: tuple[int, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "calendar": self.calendar,
-            "start": self.start.isoformat(),
-            "hours": self.hours.total_seconds() / 3600,
-            "result": self.result.isoformat(),
-            "segments": [[a.isoformat(), b.isoformat()] for a, b in self.segments],
-            "projected_years": list(self.projected_years),
-        }
-
-
-# --- the calendar -------------------------------------------------------------------------------
 
 _UNSET: Final = object()
 

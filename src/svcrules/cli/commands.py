@@ -18,9 +18,9 @@ from svcrules import __version__
 from svcrules.diagnostics import Diagnostic
 from svcrules.engine import Engine
 from svcrules.errors import EventError, PackError, SvcrulesError
-from svcrules.loader import list_packs, load_pack
+from svcrules.pack import list_packs, load_pack
+from svcrules.pack.schema import PackSpec
 from svcrules.runtime import DAY_UNITS, Decision, Rejection
-from svcrules.schema import PackSpec
 from svcrules.testing import run_cases
 
 EVENT_SUFFIXES = (".jsonl", ".ndjson", ".json")

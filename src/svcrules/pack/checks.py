@@ -14,9 +14,9 @@ from typing import Any
 from svcrules.calendars import calendar as make_calendar
 from svcrules.diagnostics import Diagnostic, join_path
 from svcrules.errors import PackError
-from svcrules.events import STANDARD_FIELDS
 from svcrules.expr import parse_expr
-from svcrules.schema import EFFECTS, CalendarSpec, PackSpec, RuleSpec
+from svcrules.pack.schema import EFFECTS, CalendarSpec, PackSpec, RuleSpec
+from svcrules.runtime.events import STANDARD_FIELDS
 
 DAY_OR_TIME_UNITS = ("minutes", "hours", "days", "workdays", "months")
 

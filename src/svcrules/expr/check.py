@@ -1,5 +1,5 @@
-"""Expressions: the safe expression language that `checks` validates and `compiler` pastes into its
-generated Python (parse with `ast`, check against an allow-list, rewrite, compile)."""
+"""Expressions: parse with `ast` and check against the allow-list, once, with located
+diagnostics."""
 
 from __future__ import annotations
 
@@ -7,220 +7,30 @@ import ast
 import difflib
 import re
 import warnings
-from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
-from types import MappingProxyType
+from collections.abc import Collection, Mapping, Sequence
+from decimal import Decimal
 from typing import Any, Final
 
 from svcrules.diagnostics import Diagnostic
 from svcrules.errors import PackError
-
-__all__ = [
-    "FUNCTIONS",
-    "MAX_DEPTH",
-    "MAX_EXPONENT",
-    "MAX_INT",
-    "MAX_ITEMS",
-    "MAX_LENGTH",
-    "MAX_POWER_BITS",
-    "MAX_SEQUENCE",
-    "MAX_STRING",
-    "Expr",
-    "parse_expr",
-]
-
-MAX_LENGTH: Final = 2000
-"""Longest expression text, in characters."""
-MAX_DEPTH: Final = 32
-"""Deepest nesting of sub-expressions (and of brackets, checked before parsing)."""
-MAX_STRING: Final = 1000
-"""Longest string literal."""
-MAX_INT: Final = 10**18
-"""Largest magnitude of a number literal."""
-MAX_EXPONENT: Final = 64
-"""Largest magnitude of the literal exponent `**` takes."""
-MAX_ITEMS: Final = 256
-"""Most elements in a list or tuple display, and most arguments in a call."""
-MAX_SEQUENCE: Final = 10_000
-"""Longest string, list or tuple that `*` may build at event time."""
-MAX_POWER_BITS: Final = 8192
-"""Largest integer (in bits) that `**` may build at event time."""
-
-
-# --- the runtime: what generated code calls ------------------------------------------------------
-# Operators that could build huge values or run hidden code (`%` formats strings) go through these
-# helpers; the others stay native Python operators, which are fast and safe on bounded inputs.
-
-_Number = (int, Decimal, float)
-
-
-def _to_decimal(x: int | Decimal | float) -> Decimal:
-    # repr() of a float is its shortest round-tripping text: 0.1, not 0.1000000000000000055...
-    return Decimal(repr(x)) if isinstance(x, float) else Decimal(x)
-
-
-def _op_div(a: Any, b: Any) -> Any:
-    """`a / b`: exact decimal division for numbers (7 / 2 == Decimal("3.5")), native otherwise."""
-    if isinstance(a, _Number) and isinstance(b, _Number):
-        return _to_decimal(a) / _to_decimal(b)
-    return a / b
-
-
-def _op_mul(a: Any, b: Any) -> Any:
-    """`a * b`, refusing to repeat a string or list past `MAX_SEQUENCE` items."""
-    for seq, n in ((a, b), (b, a)):
-        if (
-            isinstance(seq, str | list | tuple)
-            and isinstance(n, int)
-            and len(seq) * n > MAX_SEQUENCE
-        ):
-            raise ValueError(f"`*` would build a sequence longer than {MAX_SEQUENCE}")
-    return a * b
-
-
-def _op_pow(a: Any, b: Any) -> Any:
-    """`a ** b`: the validator allows only literal int exponents; here the size is bounded."""
-    if isinstance(a, int) and isinstance(b, int):
-        if b < 0:  # keep exact: 2 ** -1 is Decimal("0.5"), never a float
-            return Decimal(a) ** b
-        if a.bit_length() * b > MAX_POWER_BITS:
-            raise ValueError(f"`**` would build an integer larger than {MAX_POWER_BITS} bits")
-    return a**b
-
-
-def _op_mod(a: Any, b: Any) -> Any:
-    """`a % b` on numbers only: on a string `%` would be printf-style formatting."""
-    if isinstance(a, str | bytes):
-        raise TypeError("`%` on a string (formatting) is not part of the expression language")
-    return a % b
-
-
-def _check_decimal_size(x: Any) -> None:
-    # int(Decimal("1e999999")) would build a million-digit integer
-    if isinstance(x, Decimal) and x.is_finite() and x.adjusted() > 4300:
-        raise ValueError("number too large to convert to an integer")
-
-
-def _fn_round(x: Any, ndigits: Any = None) -> Any:
-    if ndigits is None:
-        _check_decimal_size(x)
-        return round(x)
-    if not isinstance(ndigits, int) or abs(ndigits) > MAX_EXPONENT:
-        raise ValueError(
-            f"round() takes a number of digits between -{MAX_EXPONENT} and {MAX_EXPONENT}"
-        )
-    return round(x, ndigits)
-
-
-def _fn_int(x: Any) -> int:
-    _check_decimal_size(x)
-    if not isinstance(x, int | Decimal | float | str):
-        raise TypeError(f"int() of {type(x).__name__}")
-    return int(x)
-
-
-def _fn_str(x: Any) -> str:
-    return str(x)
-
-
-_MAX_DURATION: Final = Decimal(10**12)
-
-
-def _duration(unit_microseconds: int) -> Callable[[Any], timedelta]:
-    def make(n: Any) -> timedelta:
-        if isinstance(n, bool) or not isinstance(n, int | Decimal):
-            raise TypeError(f"a duration takes an int or a decimal, not {type(n).__name__}")
-        amount = Decimal(n)
-        if not amount.is_finite() or abs(amount) > _MAX_DURATION:  # past timedelta's range
-            raise OverflowError("duration out of range")
-        micro = (amount * unit_microseconds).to_integral_value()
-        return timedelta(microseconds=int(micro))
-
-    return make
-
-
-def _fn_date(x: Any) -> date:
-    if isinstance(x, datetime):
-        return x.date()  # the date in the datetime's own offset
-    if isinstance(x, date):
-        return x
-    raise TypeError(f"date() takes a datetime or a date, not {type(x).__name__}")
-
-
-def _strings(text: Any, items: Any, fn: str) -> tuple[str, list[str]]:
-    if not isinstance(text, str):
-        raise TypeError(f"{fn}() takes a string first, not {type(text).__name__}")
-    if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
-        raise TypeError(f"{fn}() takes a list of strings second")
-    return text, list(items)
-
-
-def _fn_contains_any(text: Any, items: Any) -> bool:
-    """Whether any of the strings in `items` occurs in `text`."""
-    s, words = _strings(text, items, "contains_any")
-    return any(w in s for w in words)
-
-
-def _fn_count_of(text: Any, items: Any) -> int:
-    """How many of the strings in `items` occur in `text` (each counted once)."""
-    s, words = _strings(text, items, "count_of")
-    return sum(1 for w in words if w in s)
-
-
-FUNCTIONS: Final[Mapping[str, Callable[..., Any]]] = MappingProxyType(
-    {
-        "abs": abs,
-        "contains_any": _fn_contains_any,
-        "count_of": _fn_count_of,
-        "date": _fn_date,
-        "days": _duration(86_400_000_000),
-        "hours": _duration(3_600_000_000),
-        "int": _fn_int,
-        "len": len,
-        "max": max,
-        "min": min,
-        "minutes": _duration(60_000_000),
-        "round": _fn_round,
-        "str": _fn_str,
-    }
+from svcrules.expr.codegen import Expr, _float_literal
+from svcrules.expr.functions import (
+    _ARITY,
+    _OPERATORS,
+    FUNCTIONS,
+    MAX_DEPTH,
+    MAX_EXPONENT,
+    MAX_INT,
+    MAX_ITEMS,
+    MAX_LENGTH,
+    MAX_STRING,
 )
-"""The allow-list of functions an expression may call, name -> implementation."""
 
-_ARITY: Final[Mapping[str, tuple[int, int]]] = {
-    "abs": (1, 1),
-    "contains_any": (2, 2),
-    "count_of": (2, 2),
-    "date": (1, 1),
-    "days": (1, 1),
-    "hours": (1, 1),
-    "int": (1, 1),
-    "len": (1, 1),
-    "max": (1, MAX_ITEMS),
-    "min": (1, MAX_ITEMS),
-    "minutes": (1, 1),
-    "round": (1, 2),
-    "str": (1, 1),
-}
-
-_OPERATORS: Final[Mapping[type[ast.operator], str | None]] = {
-    ast.Add: None,  # None: stays a native operator
-    ast.Sub: None,
-    ast.FloorDiv: None,
-    ast.Mult: "mul",
-    ast.Div: "div",
-    ast.Pow: "pow",
-    ast.Mod: "mod",
-}
-_OPERATOR_FUNCTIONS: Final[Mapping[str, Callable[[Any, Any], Any]]] = {
-    "div": _op_div,
-    "mul": _op_mul,
-    "pow": _op_pow,
-    "mod": _op_mod,
-}
 _COMPARISONS = (ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn)
+
+
 _UNARY = (ast.USub, ast.UAdd, ast.Not)
+
 
 _REFUSED: Final[Mapping[type[ast.AST], str]] = {
     ast.Dict: "dict displays ({...: ...})",
@@ -240,11 +50,6 @@ _REFUSED: Final[Mapping[type[ast.AST], str]] = {
     ast.YieldFrom: "yield",
 }
 
-FN_PREFIX: Final = "_fn_"
-"""Generated code calls function `f` (and the operator helpers div, mul, pow, mod) as `_fn_f`."""
-
-
-# --- positions -----------------------------------------------------------------------------------
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
@@ -325,9 +130,6 @@ def _shift(tree: ast.Expression, lead: str) -> None:
             node.end_lineno += extra_lines
 
 
-# --- validation ----------------------------------------------------------------------------------
-
-
 def _hint(name: str, candidates: Collection[str], prefix: str = "") -> str | None:
     close = difflib.get_close_matches(name, [str(c) for c in candidates], n=1)
     return f"did you mean `{prefix}{close[0]}`?" if close else None
@@ -347,16 +149,6 @@ def _literal_exponent(node: ast.expr) -> int | None:
     if isinstance(node, ast.Constant) and type(node.value) is int:
         return node.value
     return None
-
-
-def _float_literal(text: str, node: ast.Constant) -> Decimal:
-    """The exact decimal a float literal spells (`235.4`, `1e3`, `1_000.5`)."""
-    segment = ast.get_source_segment(text, node)
-    value: Any = node.value
-    try:
-        return Decimal(segment) if segment else _to_decimal(value)
-    except InvalidOperation:
-        return _to_decimal(value)
 
 
 class _Checker:
@@ -691,125 +483,3 @@ def parse_expr(
         frozenset(checker.params),
         frozenset(checker.functions),
     )
-
-
-# --- code generation -----------------------------------------------------------------------------
-
-
-class _Emitter:
-    """Builds the rewritten tree; every non-inline constant becomes a global named `prefix + n`."""
-
-    def __init__(self, text: str, prefix: str) -> None:
-        self.text, self.prefix = text, prefix
-        self.names: dict[str, Any] = {}
-
-    def constant_value(self, node: ast.expr) -> tuple[bool, Any]:
-        """(True, value) for a literal the generated code can share between evaluations."""
-        if isinstance(node, ast.Constant):
-            value = node.value
-            return True, _float_literal(self.text, node) if isinstance(value, float) else value
-        if isinstance(node, ast.Tuple):
-            values = [self.constant_value(elt) for elt in node.elts]
-            if all(ok for ok, _ in values):
-                return True, tuple(v for _, v in values)
-        return False, None
-
-    def hoist(self, value: Any) -> ast.expr:
-        name = f"{self.prefix}{len(self.names)}"
-        self.names[name] = value
-        return ast.Name(name, ast.Load())
-
-    def function(self, name: str, fn: Callable[..., Any]) -> ast.expr:
-        self.names[FN_PREFIX + name] = fn
-        return ast.Name(FN_PREFIX + name, ast.Load())
-
-    def emit(self, node: ast.expr) -> ast.expr:
-        match node:
-            case ast.Constant(value=float()):
-                return self.hoist(_float_literal(self.text, node))
-            case ast.Constant():
-                return ast.Constant(node.value)
-            case ast.Tuple():
-                ok, value = self.constant_value(node)
-                if ok:
-                    return self.hoist(value)
-                return ast.Tuple([self.emit(e) for e in node.elts], ast.Load())
-            case ast.List():
-                return ast.List([self.emit(e) for e in node.elts], ast.Load())
-            case ast.Name(id="params"):
-                return ast.Name("P", ast.Load())
-            case ast.Name():
-                return _item(ast.Name("e", ast.Load()), node.id)
-            case ast.Attribute():  # only params.a.b survives validation
-                return _item(self.emit(node.value), node.attr)
-            case ast.Subscript():
-                return ast.Subscript(self.emit(node.value), self.emit(node.slice), ast.Load())
-            case ast.BinOp():
-                helper = _OPERATORS[type(node.op)]
-                left, right = self.emit(node.left), self.emit(node.right)
-                if helper is None:
-                    return ast.BinOp(left, node.op, right)
-                func = self.function(helper, _OPERATOR_FUNCTIONS[helper])
-                return ast.Call(func, [left, right], [])
-            case ast.UnaryOp():
-                return ast.UnaryOp(node.op, self.emit(node.operand))
-            case ast.BoolOp():
-                return ast.BoolOp(node.op, [self.emit(v) for v in node.values])
-            case ast.Compare():
-                comparators = [self.emit(c) for c in node.comparators]
-                return ast.Compare(self.emit(node.left), node.ops, comparators)
-            case ast.IfExp():
-                test, body, orelse = (
-                    self.emit(node.test),
-                    self.emit(node.body),
-                    self.emit(node.orelse),
-                )
-                return ast.IfExp(test, body, orelse)
-            case ast.Call(func=ast.Name(id=name)):
-                func = self.function(name, FUNCTIONS[name])
-                return ast.Call(func, [self.emit(a) for a in node.args], [])
-        raise AssertionError(f"unvalidated node {type(node).__name__}")  # pragma: no cover
-
-
-def _item(value: ast.expr, key: str) -> ast.expr:
-    return ast.Subscript(value, ast.Constant(key), ast.Load())
-
-
-_Compiled = Callable[[Mapping[str, Any], Mapping[str, Any]], Any]
-
-
-@dataclass(frozen=True, slots=True)
-class Expr:
-    """A validated expression: its text, its tree and what it refers to."""
-
-    text: str
-    tree: ast.Expression
-    fields: frozenset[str]
-    params: frozenset[str]
-    functions: frozenset[str]
-    _compiled: list[_Compiled] = field(default_factory=list, init=False, repr=False, compare=False)
-
-    def python(self, prefix: str) -> tuple[str, dict[str, Any]]:
-        """Python source for this expression and the globals it needs.
-
-        The source reads the event from the local `e` and params from the local `P`. Constants
-        are globals named `prefix + n`; functions and operator helpers are the shared globals
-        `_fn_<name>` (`_fn_min`, `_fn_div`, ...), the same object under the same name for every
-        expression, so the dicts of several expressions with distinct prefixes merge cleanly.
-        """
-        if not (prefix + "0").isidentifier() or prefix.startswith(FN_PREFIX):
-            raise ValueError(f"prefix {prefix!r} must start an identifier and not {FN_PREFIX!r}")
-        emitter = _Emitter(self.text, prefix)
-        body = ast.fix_missing_locations(ast.Expression(emitter.emit(self.tree.body)))
-        return ast.unparse(body), emitter.names
-
-    def evaluate(self, event: Mapping[str, Any], params: Mapping[str, Any]) -> Any:
-        """The expression's value on one event (ordinary exceptions on bad values)."""
-        if not self._compiled:
-            source, names = self.python("_c")
-            scope: dict[str, Any] = {"__builtins__": {}, **names}
-            with warnings.catch_warnings():  # `1 is None` or `1[0]` warn; they fail at run time
-                warnings.simplefilter("ignore")
-                code = compile(f"lambda e, P: ({source})", "<svcrules expr>", "eval")
-            self._compiled.append(eval(code, scope))  # generated from the validated tree
-        return self._compiled[0](event, params)

@@ -19,9 +19,9 @@ from zoneinfo import ZoneInfo
 
 from svcrules.calendars import Calendar
 from svcrules.calendars import calendar as builtin_calendar
-from svcrules.checks import build_calendar, rule_fields
-from svcrules.events import EventShape, FieldShape
 from svcrules.expr import Expr, parse_expr
+from svcrules.pack.checks import build_calendar, rule_fields
+from svcrules.pack.schema import Pack, PackSpec, RuleSpec
 from svcrules.runtime import (
     EVAL_ERRORS,
     CheckEffect,
@@ -33,7 +33,7 @@ from svcrules.runtime import (
     SignalEffect,
     rule_failed,
 )
-from svcrules.schema import Pack, PackSpec, RuleSpec
+from svcrules.runtime.events import EventShape, FieldShape
 
 Handler = Callable[[dict[str, Any], list[Any]], None]
 _serial = itertools.count()

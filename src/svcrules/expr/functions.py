@@ -1,0 +1,219 @@
+"""Expressions: the limits and the runtime that generated code calls (allow-listed functions,
+bounded operators).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Mapping
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any, Final
+
+MAX_LENGTH: Final = 2000
+"""Longest expression text, in characters."""
+
+
+MAX_DEPTH: Final = 32
+"""Deepest nesting of sub-expressions (and of brackets, checked before parsing)."""
+
+
+MAX_STRING: Final = 1000
+"""Longest string literal."""
+
+
+MAX_INT: Final = 10**18
+"""Largest magnitude of a number literal."""
+
+
+MAX_EXPONENT: Final = 64
+"""Largest magnitude of the literal exponent `**` takes."""
+
+
+MAX_ITEMS: Final = 256
+"""Most elements in a list or tuple display, and most arguments in a call."""
+
+
+MAX_SEQUENCE: Final = 10_000
+"""Longest string, list or tuple that `*` may build at event time."""
+
+
+MAX_POWER_BITS: Final = 8192
+"""Largest integer (in bits) that `**` may build at event time."""
+
+
+_Number = (int, Decimal, float)
+
+
+def _to_decimal(x: int | Decimal | float) -> Decimal:
+    # repr() of a float is its shortest round-tripping text: 0.1, not 0.1000000000000000055...
+    return Decimal(repr(x)) if isinstance(x, float) else Decimal(x)
+
+
+def _op_div(a: Any, b: Any) -> Any:
+    """`a / b`: exact decimal division for numbers (7 / 2 == Decimal("3.5")), native otherwise."""
+    if isinstance(a, _Number) and isinstance(b, _Number):
+        return _to_decimal(a) / _to_decimal(b)
+    return a / b
+
+
+def _op_mul(a: Any, b: Any) -> Any:
+    """`a * b`, refusing to repeat a string or list past `MAX_SEQUENCE` items."""
+    for seq, n in ((a, b), (b, a)):
+        if (
+            isinstance(seq, str | list | tuple)
+            and isinstance(n, int)
+            and len(seq) * n > MAX_SEQUENCE
+        ):
+            raise ValueError(f"`*` would build a sequence longer than {MAX_SEQUENCE}")
+    return a * b
+
+
+def _op_pow(a: Any, b: Any) -> Any:
+    """`a ** b`: the validator allows only literal int exponents; here the size is bounded."""
+    if isinstance(a, int) and isinstance(b, int):
+        if b < 0:  # keep exact: 2 ** -1 is Decimal("0.5"), never a float
+            return Decimal(a) ** b
+        if a.bit_length() * b > MAX_POWER_BITS:
+            raise ValueError(f"`**` would build an integer larger than {MAX_POWER_BITS} bits")
+    return a**b
+
+
+def _op_mod(a: Any, b: Any) -> Any:
+    """`a % b` on numbers only: on a string `%` would be printf-style formatting."""
+    if isinstance(a, str | bytes):
+        raise TypeError("`%` on a string (formatting) is not part of the expression language")
+    return a % b
+
+
+def _check_decimal_size(x: Any) -> None:
+    # int(Decimal("1e999999")) would build a million-digit integer
+    if isinstance(x, Decimal) and x.is_finite() and x.adjusted() > 4300:
+        raise ValueError("number too large to convert to an integer")
+
+
+def _fn_round(x: Any, ndigits: Any = None) -> Any:
+    if ndigits is None:
+        _check_decimal_size(x)
+        return round(x)
+    if not isinstance(ndigits, int) or abs(ndigits) > MAX_EXPONENT:
+        raise ValueError(
+            f"round() takes a number of digits between -{MAX_EXPONENT} and {MAX_EXPONENT}"
+        )
+    return round(x, ndigits)
+
+
+def _fn_int(x: Any) -> int:
+    _check_decimal_size(x)
+    if not isinstance(x, int | Decimal | float | str):
+        raise TypeError(f"int() of {type(x).__name__}")
+    return int(x)
+
+
+def _fn_str(x: Any) -> str:
+    return str(x)
+
+
+_MAX_DURATION: Final = Decimal(10**12)
+
+
+def _duration(unit_microseconds: int) -> Callable[[Any], timedelta]:
+    def make(n: Any) -> timedelta:
+        if isinstance(n, bool) or not isinstance(n, int | Decimal):
+            raise TypeError(f"a duration takes an int or a decimal, not {type(n).__name__}")
+        amount = Decimal(n)
+        if not amount.is_finite() or abs(amount) > _MAX_DURATION:  # past timedelta's range
+            raise OverflowError("duration out of range")
+        micro = (amount * unit_microseconds).to_integral_value()
+        return timedelta(microseconds=int(micro))
+
+    return make
+
+
+def _fn_date(x: Any) -> date:
+    if isinstance(x, datetime):
+        return x.date()  # the date in the datetime's own offset
+    if isinstance(x, date):
+        return x
+    raise TypeError(f"date() takes a datetime or a date, not {type(x).__name__}")
+
+
+def _strings(text: Any, items: Any, fn: str) -> tuple[str, list[str]]:
+    if not isinstance(text, str):
+        raise TypeError(f"{fn}() takes a string first, not {type(text).__name__}")
+    if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
+        raise TypeError(f"{fn}() takes a list of strings second")
+    return text, list(items)
+
+
+def _fn_contains_any(text: Any, items: Any) -> bool:
+    """Whether any of the strings in `items` occurs in `text`."""
+    s, words = _strings(text, items, "contains_any")
+    return any(w in s for w in words)
+
+
+def _fn_count_of(text: Any, items: Any) -> int:
+    """How many of the strings in `items` occur in `text` (each counted once)."""
+    s, words = _strings(text, items, "count_of")
+    return sum(1 for w in words if w in s)
+
+
+FUNCTIONS: Final[Mapping[str, Callable[..., Any]]] = MappingProxyType(
+    {
+        "abs": abs,
+        "contains_any": _fn_contains_any,
+        "count_of": _fn_count_of,
+        "date": _fn_date,
+        "days": _duration(86_400_000_000),
+        "hours": _duration(3_600_000_000),
+        "int": _fn_int,
+        "len": len,
+        "max": max,
+        "min": min,
+        "minutes": _duration(60_000_000),
+        "round": _fn_round,
+        "str": _fn_str,
+    }
+)
+"""The allow-list of functions an expression may call, name -> implementation."""
+
+
+_ARITY: Final[Mapping[str, tuple[int, int]]] = {
+    "abs": (1, 1),
+    "contains_any": (2, 2),
+    "count_of": (2, 2),
+    "date": (1, 1),
+    "days": (1, 1),
+    "hours": (1, 1),
+    "int": (1, 1),
+    "len": (1, 1),
+    "max": (1, MAX_ITEMS),
+    "min": (1, MAX_ITEMS),
+    "minutes": (1, 1),
+    "round": (1, 2),
+    "str": (1, 1),
+}
+
+
+_OPERATORS: Final[Mapping[type[ast.operator], str | None]] = {
+    ast.Add: None,  # None: stays a native operator
+    ast.Sub: None,
+    ast.FloorDiv: None,
+    ast.Mult: "mul",
+    ast.Div: "div",
+    ast.Pow: "pow",
+    ast.Mod: "mod",
+}
+
+
+_OPERATOR_FUNCTIONS: Final[Mapping[str, Callable[[Any, Any], Any]]] = {
+    "div": _op_div,
+    "mul": _op_mul,
+    "pow": _op_pow,
+    "mod": _op_mod,
+}
+
+
+FN_PREFIX: Final = "_fn_"
+"""Generated code calls function `f` (and the operator helpers div, mul, pow, mod) as `_fn_f`."""

@@ -1,0 +1,105 @@
+"""Packs: overlays (`extends`): a base pack's data merged with an overlay's rules, params and
+disables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from svcrules.diagnostics import Diagnostic, join_path
+from svcrules.errors import PackError
+from svcrules.pack.pyerrors import pydantic_diagnostics
+from svcrules.pack.schema import Pack, PackSpec
+from svcrules.pack.sources import Document
+
+MAX_EXTENDS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class _RuleOrigin:
+    doc: Document
+    path: str  # the rule's path in its own document
+
+
+def _overlay(
+    base: Pack, spec: PackSpec, doc: Document, index: list[int]
+) -> tuple[PackSpec, list[_RuleOrigin], list[Diagnostic]]:
+    """Apply an overlay to its base: params deep-merged, sections merged by key, rules replaced
+    by id or added, ``disable`` drops base rules."""
+    problems: list[Diagnostic] = []
+    base_spec = base.spec
+    fields = spec.model_fields_set
+    merged: dict[str, Any] = base_spec.model_dump(by_alias=True, exclude={"rules", "disable"})
+    for key in ("pack", "version", "title", "description", "timezone", "extends"):
+        if key in fields:
+            merged[key] = getattr(spec, key)
+    for section in ("sources", "editions", "calendars", "scorecards", "counters", "events"):
+        if section in fields:
+            merged[section] = {
+                **merged[section],
+                **spec.model_dump(by_alias=True)[section],
+            }
+    merged["params"] = deep_merge(base_spec.params, spec.params)
+    base_ids = [r.id for r in base_spec.rules]
+    base_origin = {
+        r.id: _RuleOrigin(_located_doc(base, r.id), join_path("$.rules", i))
+        for i, r in enumerate(base_spec.rules)
+    }
+    for j, rid in enumerate(spec.disable):
+        if rid not in base_ids:
+            problems.append(
+                doc.locate(
+                    Diagnostic(
+                        "overlay.unknown-rule",
+                        f"`disable` names {rid!r}, which the base pack {base.name!r} does not have",
+                        join_path("$.disable", j),
+                    )
+                )
+            )
+    replacing = {r.id: (i, r) for i, r in enumerate(spec.rules)}
+    rules: list[Any] = []
+    origins: list[_RuleOrigin] = []
+    for r in base_spec.rules:
+        if r.id in spec.disable:
+            continue
+        if r.id in replacing:
+            i, new = replacing.pop(r.id)
+            rules.append(new)
+            origins.append(_RuleOrigin(doc, join_path("$.rules", index[i])))
+        else:
+            rules.append(r)
+            origins.append(base_origin[r.id])
+    for i, new in replacing.values():
+        rules.append(new)
+        origins.append(_RuleOrigin(doc, join_path("$.rules", index[i])))
+    merged["rules"] = [r.model_dump(by_alias=True, exclude_unset=True) for r in rules]
+    try:
+        return PackSpec.model_validate(merged), origins, problems
+    except ValidationError as exc:  # pragma: no cover - both halves were valid on their own
+        raise PackError(doc.locate(d) for d in pydantic_diagnostics(exc, merged)) from None
+
+
+def _located_doc(base: Pack, rule_id: str) -> Document:
+    """A stand-in document that locates every path of a base rule at the rule's own position."""
+    file, line, col = base.locations.get(rule_id, (base.source, None, None))
+    from svcrules.pack.sources import Position
+
+    keys = {}
+    if line is not None and col is not None:
+        keys["$"] = Position(line, col)
+    return Document(None, file, keys, {})
+
+
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """``override`` wins; nested mappings merge key by key."""
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out

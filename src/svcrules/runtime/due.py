@@ -1,0 +1,110 @@
+"""Runtime: due-time arithmetic (elapsed, calendar-day, month, working-day and business-hour units)
+and period labels.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
+
+from svcrules.calendars import Calendar
+
+DAY_UNITS = frozenset({"days", "workdays", "months"})
+
+
+END_OF_DAY = dt.time(23, 59, 59)
+
+
+def end_of_day(day: dt.date, tz: ZoneInfo) -> dt.datetime:
+    """A day-granular deadline is due at the end of its local date (shown as 23:59:59)."""
+    return dt.datetime.combine(day, END_OF_DAY, tzinfo=tz)
+
+
+def _whole(amount: int | Decimal, unit: str) -> int:
+    if isinstance(amount, bool) or not isinstance(amount, int | Decimal):
+        raise TypeError(f"a deadline of {unit} needs a number, got {type(amount).__name__}")
+    if amount != int(amount):
+        raise ValueError(f"a deadline of {unit} needs a whole number, got {amount}")
+    return int(amount)
+
+
+@functools.lru_cache(maxsize=1024, typed=True)
+def _elapsed(unit: str, amount: int | Decimal) -> dt.timedelta:
+    if type(amount) is int:  # the common case, without Decimal arithmetic
+        return dt.timedelta(minutes=amount) if unit == "minutes" else dt.timedelta(hours=amount)
+    if isinstance(amount, bool) or not isinstance(amount, int | Decimal):
+        raise TypeError(f"a deadline of {unit} needs a number, got {type(amount).__name__}")
+    seconds = Decimal(amount) * (60 if unit == "minutes" else 3600)
+    return dt.timedelta(seconds=int(seconds), microseconds=int((seconds % 1) * 1_000_000))
+
+
+def due_after(
+    unit: str, amount: int | Decimal, start: dt.datetime, tz: ZoneInfo, cal: Calendar | None
+) -> tuple[dt.datetime, dt.date]:
+    """Due instant and due local date of a clock of ``amount`` ``unit`` started at ``start``."""
+    if unit in ("minutes", "hours"):
+        if type(start.tzinfo) is dt.timezone:  # a fixed offset: aware + timedelta is exact
+            due = (start + _elapsed(unit, amount)).astimezone(tz)
+        else:  # a zone with DST: count elapsed time in UTC, not wall-clock time
+            due = (start.astimezone(dt.UTC) + _elapsed(unit, amount)).astimezone(tz)
+        return due, due.date()
+    if unit == "days":
+        day = start.astimezone(tz).date() + dt.timedelta(days=_whole(amount, unit))
+    elif unit == "months":
+        day = start.astimezone(tz).date() + relativedelta(months=_whole(amount, unit))
+    elif unit == "workdays":
+        assert cal is not None
+        day0, _ = cal.day_zero(start)
+        day = cal.add_workdays(day0, _whole(amount, unit))
+        tz = cal.tz
+    elif unit == "business_hours":
+        assert cal is not None
+        due = cal.add_business_hours(start, Decimal(amount))
+        return due, due.astimezone(cal.tz).date()
+    else:  # pragma: no cover - the schema admits no other unit
+        raise ValueError(f"unknown unit {unit!r}")
+    return end_of_day(day, tz), day
+
+
+def due_before(
+    unit: str, amount: int | Decimal, ref: dt.datetime, tz: ZoneInfo, cal: Calendar | None
+) -> tuple[dt.datetime, dt.date]:
+    """Notice deadline counted back from ``ref``: by date for day units, exact for hours."""
+    if unit in ("minutes", "hours"):
+        due = (ref.astimezone(dt.UTC) - _elapsed(unit, amount)).astimezone(tz)
+        return due, due.date()
+    if unit == "business_hours":
+        raise ValueError("a notice deadline cannot be counted back in business hours")
+    if unit == "days":
+        day = ref.astimezone(tz).date() - dt.timedelta(days=_whole(amount, unit))
+    elif unit == "months":
+        day = ref.astimezone(tz).date() - relativedelta(months=_whole(amount, unit))
+    else:
+        assert cal is not None
+        tz = cal.tz
+        day = cal.add_workdays(ref.astimezone(tz).date(), -_whole(amount, unit))
+    return end_of_day(day, tz), day
+
+
+def require_instant(value: Any, field_name: str) -> dt.datetime:
+    if not isinstance(value, dt.datetime):
+        raise TypeError(f"{field_name} must be a date-time, got {type(value).__name__}")
+    return value
+
+
+def period_label(at: dt.datetime, period: str, tz: ZoneInfo) -> str:
+    """``2024-03`` (month), ``2024-W09`` (ISO week), ``2024-Q1`` (quarter), ``2024`` (year)."""
+    local = at.astimezone(tz)
+    if period == "month":
+        return f"{local.year:04d}-{local.month:02d}"
+    if period == "week":
+        year, week, _ = local.isocalendar()
+        return f"{year:04d}-W{week:02d}"
+    if period == "quarter":
+        return f"{local.year:04d}-Q{(local.month - 1) // 3 + 1}"
+    return f"{local.year:04d}"
