@@ -226,7 +226,7 @@ FX: dict[str, Any] = {}
 
 
 def _deadline(event_id: Any, d: Any, t: str) -> Decision:
-    return Decision(event_id, (d,), warnings=d.warnings, event_type=t)
+    return Decision(event_id=event_id, event_type=t, deadlines=(d,), warnings=d.warnings)
 
 
 def hand_objects(raw: dict[str, Any]) -> Decision:
@@ -261,14 +261,14 @@ def hand_objects(raw: dict[str, Any]) -> Decision:
     if t == "voltage.measured":
         found = _voltage(raw)
         if not found:
-            return Decision(e["id"], event_type=t)
+            return Decision(event_id=e["id"], event_type=t)
         violations = tuple(FX[rule](e, observed, limit) for rule, observed, limit in found)
-        return Decision(e["id"], violations=violations, event_type=t)
+        return Decision(event_id=e["id"], event_type=t, violations=violations)
     if t in STOPS:
         if t == "outage.notice_published" and raw.get("channel") is not None:
             _enum(raw, "channel", ("public", "important_customers"))
-        FX[STOPS[t]](e)  # the clock signal the engine also builds (and leaves out of a Decision)
-        return Decision(e["id"], event_type=t)
+        signal = FX[STOPS[t]](e)  # the clock signal the engine also builds
+        return Decision(event_id=e["id"], event_type=t, signals=(signal,))
     raise ValueError(f"unknown type {t!r}")
 
 

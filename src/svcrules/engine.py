@@ -122,7 +122,9 @@ class Engine:
                     event_id: Any = event.id
                 else:
                     event_id = event.get("id") if isinstance(event, Mapping) else None
-                yield Rejection(None if event_id is None else str(event_id), index, exc)
+                yield Rejection(
+                    event_id=None if event_id is None else str(event_id), index=index, error=exc
+                )
 
     def __repr__(self) -> str:
         packs = ", ".join(f"{p.name} {p.version} ({p.edition})" for p in self.packs)
@@ -130,15 +132,17 @@ class Engine:
 
 
 def _decision(event_id: str | None, etype: str, out: list[Any]) -> Decision:
+    """Sort a handler's raw outcomes into a ``Decision`` (one pass, no copies when empty)."""
     if not out:
-        return Decision(event_id, event_type=etype)
+        return Decision(event_id=event_id, event_type=etype)
     if len(out) == 1 and type(out[0]) is Deadline:  # the common case: one clock started
         dl = out[0]
-        return Decision(event_id, (dl,), (), (), (), (), dl.warnings, etype)
+        return Decision(event_id=event_id, event_type=etype, deadlines=(dl,), warnings=dl.warnings)
     deadlines: list[Deadline] = []
     deductions: list[Deduction] = []
     escalations: list[Escalation] = []
     violations: list[Violation] = []
+    signals: list[ClockSignal] = []
     warnings: list[str] = []
     for item in out:
         kind = type(item)
@@ -153,15 +157,16 @@ def _decision(event_id: str | None, etype: str, out: list[Any]) -> Decision:
             escalations.append(item)
         else:
             assert kind is ClockSignal
+            signals.append(item)
     return Decision(
-        event_id,
-        tuple(deadlines),
-        tuple(deductions),
-        tuple(escalations),
-        tuple(violations),
-        (),
-        tuple(warnings),
+        event_id=event_id,
         event_type=etype,
+        deadlines=tuple(deadlines),
+        deductions=tuple(deductions),
+        escalations=tuple(escalations),
+        violations=tuple(violations),
+        signals=tuple(signals),
+        warnings=tuple(warnings),
     )
 
 

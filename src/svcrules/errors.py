@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from svcrules.diagnostics import Diagnostic
 
@@ -23,6 +23,11 @@ class SvcrulesError(Exception):
         head = self.diagnostics[0].render()
         more = len(self.diagnostics) - 1
         return head if more == 0 else f"{head}\n(and {more} more problem{'s' * (more > 1)})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The default would rebuild the error from its message text; rebuild it from its
+        # diagnostics, so that an error (and a Rejection holding it) crosses processes equal.
+        return (self.__class__, (self.diagnostics,))
 
     @property
     def codes(self) -> tuple[str, ...]:

@@ -21,7 +21,6 @@ from svcrules.errors import EventError, PackError
 from svcrules.pack import load_pack
 from svcrules.pack.schema import Pack
 from svcrules.pack.sources import read_file
-from svcrules.runtime import ClockSignal
 
 KINDS = ("deadlines", "deductions", "escalations", "violations", "warnings")
 
@@ -126,9 +125,8 @@ def _run_case(pack: Pack, case: Any, engines: dict[str, Engine], fired: set[str]
         if kind == "warnings" and kind not in expect:
             continue
         problems.extend(_match_list(kind, want, got))
-    stops = [i for i in out if isinstance(i, ClockSignal)]
     if "signals" in expect:
-        names = sorted(f"{s.action} {s.clock}" for s in stops)
+        names = sorted(f"{s.action} {s.clock}" for s in decision.signals)
         if sorted(expect["signals"]) != names:
             problems.append(f"signals: expected {sorted(expect['signals'])}, got {names}")
     return problems

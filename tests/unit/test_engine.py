@@ -124,8 +124,14 @@ def test_deductions_and_escalations(engine: svcrules.Engine) -> None:
     assert (es.to, es.level, es.reason, es.subject) == ("manager", 2, "major offence", "S1")
 
 
-def test_stop_events_produce_no_result_on_their_own(engine: svcrules.Engine) -> None:
-    assert not engine.evaluate(event("crew.arrived", case="F1"))
+def test_a_stop_event_is_visible_as_a_signal_on_its_clock(engine: svcrules.Engine) -> None:
+    d = engine.evaluate(event("crew.arrived", case="F1"))
+    assert d  # a stop is an outcome: bool(decision) is true
+    (sig,) = d.signals
+    assert (sig.action, sig.clock, sig.case, sig.event_id) == ("stop", "arrival", "F1", "e1")
+    assert sig.key == ("mini", "F1", "arrival")
+    assert not (d.deadlines or d.deductions or d.escalations or d.violations)
+    assert d.to_dict()["signals"][0]["action"] == "stop"
 
 
 @pytest.mark.parametrize(

@@ -186,11 +186,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
         for index, item in enumerate(_read_events(stream)):
             counts["events"] += 1
             if isinstance(item, EventError):
-                result: Decision | Rejection = Rejection(None, index, item)
+                result: Decision | Rejection = Rejection(event_id=None, index=index, error=item)
             else:
                 result = next(iter(engine.evaluate_many([item])))
                 if isinstance(result, Rejection):
-                    result = Rejection(result.event_id, index, result.error)
+                    result = Rejection(event_id=result.event_id, index=index, error=result.error)
             counts["decisions" if isinstance(result, Decision) else "rejections"] += 1
             if args.format == "json":
                 print(json.dumps(result.to_dict(), ensure_ascii=False))
@@ -229,6 +229,8 @@ def _table_rows(index: int, item: Any, result: Decision | Rejection) -> list[tup
         lines.append(f"deduct {de.points} from {de.subject} ({de.period}) [{de.rule}]")
     for es in result.escalations:
         lines.append(f"escalate to {es.to} level {es.level} [{es.rule}]")
+    for sg in result.signals:
+        lines.append(f"{sg.action} clock {sg.clock} [{sg.rule}]")
     for w in result.warnings:
         lines.append(f"warning: {w}")
     if not lines:

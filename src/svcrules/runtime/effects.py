@@ -79,21 +79,20 @@ class DeadlineEffect:
                 )
         meta = self.meta
         return Deadline(
-            meta.rule,
-            self.clock,
-            e.get("case"),
-            start,
-            due,
-            due_date,
-            self.unit,
-            "open",
-            meta.severity,
-            None,
-            Explanation(start, self.unit, amount, cal, before, self.notes),
-            meta.cite,
-            meta.pack,
-            meta.pack_version,
-            warnings,
+            rule=meta.rule,
+            clock=self.clock,
+            case=e.get("case"),
+            start=start,
+            due=due,
+            due_date=due_date,
+            unit=self.unit,
+            severity=meta.severity,
+            explain=Explanation(start, self.unit, amount, cal, before, self.notes),
+            cite=meta.cite,
+            pack=meta.pack,
+            pack_version=meta.pack_version,
+            event_id=e["id"],
+            warnings=warnings,
         )
 
 
@@ -104,8 +103,17 @@ class SignalEffect:
     action: Literal["stop", "pause", "resume"]
 
     def __call__(self, e: Mapping[str, Any]) -> ClockSignal:
+        meta = self.meta
         return ClockSignal(
-            self.meta.rule, self.clock, e.get("case"), self.action, e["at"], self.meta.pack
+            rule=meta.rule,
+            clock=self.clock,
+            case=e.get("case"),
+            action=self.action,
+            at=e["at"],
+            cite=meta.cite,
+            pack=meta.pack,
+            pack_version=meta.pack_version,
+            event_id=e["id"],
         )
 
 
@@ -125,15 +133,16 @@ class DeductEffect:
             raise ValueError("a deduction needs a subject")
         meta = self.meta
         return Deduction(
-            meta.rule,
-            str(subject),
-            int(points),
-            self.scorecard,
-            period_label(e["at"], self.period, self.tz),
-            None,
-            meta.cite,
-            meta.pack,
-            meta.pack_version,
+            rule=meta.rule,
+            subject=str(subject),
+            points=int(points),
+            scorecard=self.scorecard,
+            period=period_label(e["at"], self.period, self.tz),
+            cite=meta.cite,
+            pack=meta.pack,
+            pack_version=meta.pack_version,
+            event_id=e["id"],
+            case=e.get("case"),
         )
 
 
@@ -147,15 +156,16 @@ class EscalateEffect:
     def __call__(self, e: Mapping[str, Any]) -> Escalation:
         meta = self.meta
         return Escalation(
-            meta.rule,
-            self.to,
-            self.level,
-            self.reason,
-            e.get("case"),
-            e.get("subject"),
-            meta.cite,
-            meta.pack,
-            meta.pack_version,
+            rule=meta.rule,
+            to=self.to,
+            level=self.level,
+            reason=self.reason,
+            case=e.get("case"),
+            subject=e.get("subject"),
+            cite=meta.cite,
+            pack=meta.pack,
+            pack_version=meta.pack_version,
+            event_id=e["id"],
         )
 
 
@@ -167,16 +177,17 @@ class CheckEffect:
     def __call__(self, e: Mapping[str, Any], observed: Any, limit: Any) -> Violation:
         meta = self.meta
         return Violation(
-            meta.rule,
-            meta.severity,
-            self.message,
-            observed,
-            limit,
-            e.get("case"),
-            e.get("subject"),
-            meta.cite,
-            meta.pack,
-            meta.pack_version,
+            rule=meta.rule,
+            severity=meta.severity,
+            message=self.message,
+            observed=observed,
+            limit=limit,
+            case=e.get("case"),
+            subject=e.get("subject"),
+            cite=meta.cite,
+            pack=meta.pack,
+            pack_version=meta.pack_version,
+            event_id=e["id"],
         )
 
 
