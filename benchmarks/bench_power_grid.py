@@ -28,14 +28,9 @@ from zoneinfo import ZoneInfo
 import svcrules
 from _common import QUICK, ROUNDS, machine, per_item_us, print_table, ratio_line, scaled
 from svcrules import Engine
-from svcrules.runtime import (
-    CheckEffect,
-    DeadlineEffect,
-    Decision,
-    SignalEffect,
-    due_after,
-    due_before,
-)
+from svcrules.effects.check import CheckEffect
+from svcrules.effects.deadline import DeadlineEffect, SignalEffect
+from svcrules.runtime import Decision, due_after, due_before
 
 N_EVENTS = scaled(10_000, 600)
 SEED = 20261123

@@ -34,7 +34,8 @@ from _common import (
     scaled,
 )
 from svcrules import Engine
-from svcrules.runtime import Deadline, DeadlineEffect
+from svcrules.effects.deadline import DeadlineEffect
+from svcrules.runtime import Deadline
 
 TYPES = ("a.x", "b.x", "c.x", "d.x")
 KINDS = ("a", "b", "c")

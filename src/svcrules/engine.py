@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, assert_never
 
 from svcrules.calendars import Calendar
 from svcrules.compile import CompiledPack, compile_pack
@@ -23,6 +23,7 @@ from svcrules.runtime import (
     Decision,
     Deduction,
     Escalation,
+    Outcome,
     Rejection,
     Violation,
 )
@@ -131,7 +132,7 @@ class Engine:
         return f"<Engine {packs}>"
 
 
-def _decision(event_id: str | None, etype: str, out: list[Any]) -> Decision:
+def _decision(event_id: str | None, etype: str, out: list[Outcome]) -> Decision:
     """Sort a handler's raw outcomes into a ``Decision`` (one pass, no copies when empty)."""
     if not out:
         return Decision(event_id=event_id, event_type=etype)
@@ -145,19 +146,20 @@ def _decision(event_id: str | None, etype: str, out: list[Any]) -> Decision:
     signals: list[ClockSignal] = []
     warnings: list[str] = []
     for item in out:
-        kind = type(item)
-        if kind is Deadline:
-            deadlines.append(item)
-            warnings.extend(item.warnings)
-        elif kind is Violation:
-            violations.append(item)
-        elif kind is Deduction:
-            deductions.append(item)
-        elif kind is Escalation:
-            escalations.append(item)
-        else:
-            assert kind is ClockSignal
-            signals.append(item)
+        match item:
+            case Deadline():
+                deadlines.append(item)
+                warnings.extend(item.warnings)
+            case Violation():
+                violations.append(item)
+            case Deduction():
+                deductions.append(item)
+            case Escalation():
+                escalations.append(item)
+            case ClockSignal():
+                signals.append(item)
+            case _:
+                assert_never(item)
     return Decision(
         event_id=event_id,
         event_type=etype,

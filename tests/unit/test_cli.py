@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -86,7 +87,7 @@ def test_explain_shows_rules_with_locations_and_source() -> None:
     r = svcrules("explain", "power-grid", "--source")
     assert r.returncode == 0, r.stderr
     assert "pack.yaml:" in r.stdout and "cite:" in r.stdout
-    assert "def on_fault_reported(e, out):" in r.stdout
+    assert re.search(r"def on_\d+_fault_reported\(e, out\):", r.stdout)
 
 
 def test_schema_for_packs_and_events() -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import linecache
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,21 +18,13 @@ from zoneinfo import ZoneInfo
 
 from svcrules.calendars import Calendar
 from svcrules.calendars import calendar as builtin_calendar
+from svcrules.effects.base import EmitContext
 from svcrules.expr import Expr, parse_expr
 from svcrules.pack.checks import build_calendar, rule_fields
 from svcrules.pack.schema import Pack, PackSpec, RuleSpec
-from svcrules.runtime import (
-    EVAL_ERRORS,
-    CheckEffect,
-    Cite,
-    DeadlineEffect,
-    DeductEffect,
-    EscalateEffect,
-    RuleMeta,
-    SignalEffect,
-    rule_failed,
-)
+from svcrules.runtime import EVAL_ERRORS, Cite, RuleMeta, rule_failed
 from svcrules.runtime.events import EventShape, FieldShape
+from svcrules.runtime.source import compile_source, register_source
 
 Handler = Callable[[dict[str, Any], list[Any]], None]
 _serial = itertools.count()
@@ -54,7 +45,7 @@ class CompiledRule:
     location: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, weakref_slot=True)
 class CompiledPack:
     name: str
     version: str
@@ -100,14 +91,12 @@ def compile_pack(
     compiled_rules: list[CompiledRule] = []
     for k, rule in enumerate(rules):
         fields = rule_fields(spec, rule)
-        lines, summary, exprs = _rule_code(
-            k, rule, spec, fields, final_params, tz, calendars, g, pack
-        )
+        lines, summary = _rule_code(k, rule, spec, fields, final_params, tz, calendars, g, pack)
         compiled_rules.append(
             CompiledRule(
                 rule.id,
                 rule.event_types,
-                _effect_name(rule),
+                rule.effect.key,
                 summary,
                 rule.when,
                 rule.severity,
@@ -116,21 +105,18 @@ def compile_pack(
                 pack.location(rule.id),
             )
         )
-        used = set().union(*(x.fields for x in exprs)) if exprs else set()
-        if rule.deadline is not None and rule.deadline.before is not None:
-            used.add(rule.deadline.before)
+        used = set(g[f"_r{k}_reads"])
         for etype in rule.event_types:
             for name in sorted(used):
                 needed.setdefault(etype, {}).setdefault(name, rule.id)
             bodies.setdefault(etype, []).append((rule.id, lines))
-    filename = f"<svcrules {spec.pack} #{next(_serial)}>"
     src: list[str] = []
     line_rules: dict[int, str] = {}
     func_names: dict[str, str] = {}
-    for etype, items in sorted(bodies.items()):
-        fname = f"on_{etype.replace('.', '_')}"
-        if fname in func_names.values():  # `a.b_c` and `a_b.c` would share a name
-            fname += f"_{len(func_names)}"
+    for n, (etype, items) in enumerate(sorted(bodies.items())):
+        # Unique by construction: `a.b_c` and `a_b.c` flatten alike, their indices do not
+        # (a type starts with a letter, so `on_<n>_` is never ambiguous).
+        fname = f"on_{n}_{etype.replace('.', '_')}"
         func_names[etype] = fname
         src.append(f"def {fname}(e, out):")
         if not items:
@@ -141,11 +127,10 @@ def compile_pack(
                 line_rules[len(src)] = rule_id
         src.append("")
     source = "\n".join(src) + "\n"
-    code = compile(source, filename, "exec")
+    filename, code = compile_source(spec.pack, source)
     exec(code, g)  # the source was generated from validated ASTs; no pack text is pasted in
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     shapes = {etype: _shape(spec, etype, needed.get(etype, {})) for etype in spec.events}
-    return CompiledPack(
+    compiled = CompiledPack(
         spec.pack,
         spec.version,
         pack.edition,
@@ -157,6 +142,8 @@ def compile_pack(
         filename,
         line_rules,
     )
+    register_source(filename, source, compiled)
+    return compiled
 
 
 def _shape(spec: PackSpec, etype: str, needed: Mapping[str, str]) -> EventShape:
@@ -185,13 +172,6 @@ def _shape(spec: PackSpec, etype: str, needed: Mapping[str, str]) -> EventShape:
     return EventShape(etype, spec.pack, tuple(shapes))
 
 
-def _effect_name(rule: RuleSpec) -> str:
-    for name in ("deadline", "deduct", "escalate", "check"):
-        if getattr(rule, name) is not None:
-            return name
-    raise AssertionError("checked: a rule has exactly one effect")
-
-
 def _cite(spec: PackSpec, rule: RuleSpec) -> Cite:
     c = rule.cite
     source = spec.sources.get(c.doc)
@@ -208,30 +188,48 @@ def _rule_code(
     calendars: Mapping[str, Calendar],
     g: dict[str, Any],
     pack: Pack,
-) -> tuple[list[str], str, list[Expr]]:
-    """Lines of one rule's code inside its event type's function, its summary, its expressions."""
+) -> tuple[list[str], str]:
+    """Lines of one rule's code inside its event type's function, and its summary."""
     exprs: list[Expr] = []
+    sites = itertools.count()
 
-    def inline(text: str | int | None, site: str) -> str:
+    def inline(text: str | int | None, site: tuple[str | int, ...]) -> str:
         if text is None:
             return "None"
         if isinstance(text, int):
             return repr(text)
-        x = parse_expr(text, fields=fields, params=params)
+        x = pack.exprs.get((rule.id, site))
+        if x is None:  # a Pack built without the checks (never from load_pack)
+            x = parse_expr(text, fields=fields, params=params)
         exprs.append(x)
+        prefix = f"_r{k}x{next(sites)}_"
         if not x.fields:
             # Reads only params, which are fixed for this compiled pack: evaluate it once here.
             # If that fails (a bad override), leave it to event time, which reports the rule.
             try:
-                g[f"_r{k}{site}_value"] = x.evaluate({}, params)
-                return f"_r{k}{site}_value"
+                g[prefix + "value"] = x.evaluate({}, params)
+                return prefix + "value"
             except EVAL_ERRORS:
                 pass
-        code, names = x.python(f"_r{k}{site}_")
+        code, names = x.python(prefix)
         g.update(names)
         return f"({code})"
 
+    def bind(obj: Any) -> str:
+        g[f"_r{k}"] = obj
+        return f"_r{k}"
+
+    effect = rule.effect
     meta = RuleMeta(rule.id, _cite(spec, rule), spec.pack, spec.version, rule.severity, rule.title)
+    ctx = EmitContext(
+        meta=meta,
+        event_types=rule.event_types,
+        tz=tz,
+        inline=lambda text, site: inline(text, (effect.key, *site)),
+        bind=bind,
+        calendar_for=lambda name, unit: _calendar_for(name, unit, calendars, spec),
+        scorecard_period=lambda name: spec.scorecards[name].period,
+    )
     guards: list[str] = []
     if rule.effective is not None:
         if rule.effective.from_ is not None:
@@ -241,60 +239,21 @@ def _rule_code(
             g[f"_r{k}_hi"] = dt.datetime.combine(rule.effective.until, dt.time(), tzinfo=tz)
             guards.append(f"e['at'] < _r{k}_hi")
     if rule.when is not None:
-        guards.append(inline(rule.when, "w"))
-    effect = f"_r{k}"
-    if rule.deadline is not None:
-        dl = rule.deadline
-        if dl.action == "start":
-            assert dl.unit is not None
-            cal = _calendar_for(dl.calendar, dl.unit, calendars, spec)
-            notes: tuple[str, ...] = ()
-            if dl.starts == "all":
-                notes = (
-                    f"clock {dl.clock!r} starts at the last of "
-                    f"{', '.join(rule.event_types)}; evaluated on this event alone it counts "
-                    f"from this event",
-                )
-            g[effect] = DeadlineEffect(meta, dl.clock, dl.unit, tz, cal, dl.before, notes)
-            start = inline(dl.start, "s") if dl.start else "e['at']"
-            ref = f"e[{dl.before!r}]" if dl.before else "None"
-            call = f"{effect}(e, {inline(dl.within, 'a')}, {start}, {ref})"
-            what = "before " + dl.before if dl.before else "after the event"
-            summary = f"clock {dl.clock}: {dl.within} {dl.unit} {what}"
-        else:
-            g[effect] = SignalEffect(meta, dl.clock, dl.action)
-            call = f"{effect}(e)"
-            summary = f"clock {dl.clock}: {dl.action}"
-    elif rule.deduct is not None:
-        d = rule.deduct
-        card = spec.scorecards[d.scorecard]
-        g[effect] = DeductEffect(meta, d.scorecard, card.period, tz)
-        call = f"{effect}(e, {inline(d.points, 'p')}, {inline(d.subject, 'j')})"
-        summary = f"deduct {d.points} from {d.subject} on scorecard {d.scorecard}"
-    elif rule.escalate is not None:
-        es = rule.escalate
-        g[effect] = EscalateEffect(meta, es.to, es.level, es.reason or rule.title or rule.id)
-        call = f"{effect}(e)"
-        summary = f"escalate to {es.to} at level {es.level}"
-    else:
-        ch = rule.check
-        assert ch is not None
-        g[effect] = CheckEffect(meta, ch.message)
-        guards.append(f"not {inline(ch.assert_, 'c')}")
-        call = f"{effect}(e, {inline(ch.observed, 'o')}, {inline(ch.limit, 'l')})"
-        summary = f"check {ch.assert_}"
+        guards.append(inline(rule.when, ("when",)))
+    emitted = effect.emit(ctx)
+    guards.extend(emitted.guards)
     cond = " and ".join(guards) if guards else "True"
-    reads = sorted(set().union(*(x.fields for x in exprs))) if exprs else []
+    reads = sorted(set().union(*(x.fields for x in exprs), emitted.reads))
     g[f"_r{k}_reads"] = tuple(reads)
     lines = [
         f"# rule {rule.id}",  # ids match ^[a-z0-9][a-z0-9_.-]*$: safe in a comment
         "try:",
         f"    if {cond}:",
-        f"        out.append({call})",
+        f"        out.append({emitted.call})",
         "except _EVAL_ERRORS as exc:",
         f"    raise _rule_failed(e, {rule.id!r}, exc, _r{k}_reads) from None",
     ]
-    return lines, summary, exprs
+    return lines, emitted.summary
 
 
 def _calendar_for(

@@ -8,61 +8,57 @@ from __future__ import annotations
 import zoneinfo
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from svcrules.calendars import calendar as make_calendar
 from svcrules.diagnostics import Diagnostic, join_path
+from svcrules.effects.base import CheckContext, Names
 from svcrules.errors import PackError
-from svcrules.expr import parse_expr
+from svcrules.expr import Expr, parse_expr
 from svcrules.pack.schema import EFFECTS, CalendarSpec, PackSpec, RuleSpec
 from svcrules.runtime.events import STANDARD_FIELDS
 
 DAY_OR_TIME_UNITS = ("minutes", "hours", "days", "workdays", "months")
 
 
-@dataclass(frozen=True, slots=True)
-class Names:
-    """What references may point at: the spec's own names, plus (after schema errors) the names
-    the document declares in parts set aside as broken, so one mistake gives one diagnostic."""
+def names_of(spec: PackSpec, broken: Mapping[str, frozenset[str]] | None = None) -> Names:
+    """What references in ``spec`` may point at (plus the names of parts set aside as broken)."""
+    extra = broken or {}
+    declared: dict[str, set[str]] = {}
+    for rule in spec.rules:
+        for effect in rule.effects:
+            for section, name in effect.declares():
+                declared.setdefault(section, set()).add(name)
+    return Names(
+        events=frozenset(spec.events) | extra.get("events", frozenset()),
+        editions=frozenset(spec.editions) | extra.get("editions", frozenset()),
+        sources=frozenset(spec.sources) | extra.get("sources", frozenset()),
+        calendars=frozenset(spec.calendars) | extra.get("calendars", frozenset()),
+        scorecards=frozenset(spec.scorecards) | extra.get("scorecards", frozenset()),
+        clocks=frozenset(declared.get("clocks", ())) | extra.get("clocks", frozenset()),
+    )
 
-    events: frozenset[str]
-    editions: frozenset[str]
-    sources: frozenset[str]
-    calendars: frozenset[str]
-    scorecards: frozenset[str]
-    clocks: frozenset[str]
-    """Clocks some rule starts."""
 
-    @classmethod
-    def of(cls, spec: PackSpec, broken: Mapping[str, frozenset[str]] | None = None) -> Names:
-        extra = broken or {}
-        started = {
-            r.deadline.clock for r in spec.rules if r.deadline and r.deadline.action == "start"
-        }
-        return cls(
-            events=frozenset(spec.events) | extra.get("events", frozenset()),
-            editions=frozenset(spec.editions) | extra.get("editions", frozenset()),
-            sources=frozenset(spec.sources) | extra.get("sources", frozenset()),
-            calendars=frozenset(spec.calendars) | extra.get("calendars", frozenset()),
-            scorecards=frozenset(spec.scorecards) | extra.get("scorecards", frozenset()),
-            clocks=frozenset(started) | extra.get("clocks", frozenset()),
-        )
+ExprTable = dict[tuple[str, tuple[str | int, ...]], Expr]
+"""Checked expressions by (rule id, site): ``("when",)`` or ``(effect key, field ...)``."""
 
 
 def check_pack(
-    spec: PackSpec, broken: Mapping[str, frozenset[str]] | None = None
+    spec: PackSpec,
+    broken: Mapping[str, frozenset[str]] | None = None,
+    exprs: ExprTable | None = None,
 ) -> Iterator[Diagnostic]:
     """Every semantic problem of ``spec``. ``broken`` names, per section (and ``clocks``), what
     the document declares but failed schema validation: references to those are not reported
-    again."""
-    names = Names.of(spec, broken)
+    again. Each expression is parsed once; the checked trees are stored in ``exprs`` for the
+    compiler."""
+    names = names_of(spec, broken)
     yield from check_identity(spec)
     yield from check_editions(spec, names)
     yield from check_vocabulary(spec, names)
     yield from check_calendars(spec)
     yield from check_scorecards(spec)
-    yield from check_rules(spec, names)
+    yield from check_rules(spec, names, exprs if exprs is not None else {})
 
 
 def check_identity(spec: PackSpec) -> Iterator[Diagnostic]:
@@ -217,7 +213,7 @@ def rule_fields(spec: PackSpec, rule: RuleSpec) -> dict[str, str]:
     return common or {n: "string" for n in STANDARD_FIELDS}
 
 
-def check_rules(spec: PackSpec, names: Names) -> Iterator[Diagnostic]:
+def check_rules(spec: PackSpec, names: Names, exprs: ExprTable) -> Iterator[Diagnostic]:
     ids = Counter(r.id for r in spec.rules)
     seen: set[str] = set()
     for i, rule in enumerate(spec.rules):
@@ -267,143 +263,40 @@ def check_rules(spec: PackSpec, names: Names) -> Iterator[Diagnostic]:
                 rule=rule.id,
             )
         fields = rule_fields(spec, rule)
-        yield from _check_exprs(spec, rule, path, fields)
-        yield from _check_effect(spec, rule, path, fields, names)
+        yield from _check_exprs(spec, rule, path, fields, exprs)
+        for effect in rule.effects:
+            ctx = CheckContext(
+                rule.id,
+                rule.event_types,
+                join_path(path, effect.key),
+                fields,
+                names,
+                lambda section: _known(getattr(spec, section)),
+            )
+            yield from effect.check(ctx)
 
 
 def _expr_sites(rule: RuleSpec) -> Iterator[tuple[tuple[str | int, ...], str]]:
     if rule.when is not None:
         yield ("when",), rule.when
-    if rule.deadline is not None:
-        if isinstance(rule.deadline.within, str):
-            yield ("deadline", "within"), rule.deadline.within
-        if rule.deadline.start is not None:
-            yield ("deadline", "start"), rule.deadline.start
-    if rule.deduct is not None:
-        if isinstance(rule.deduct.points, str):
-            yield ("deduct", "points"), rule.deduct.points
-        yield ("deduct", "subject"), rule.deduct.subject
-    if rule.check is not None:
-        yield ("check", "assert"), rule.check.assert_
-        if rule.check.observed is not None:
-            yield ("check", "observed"), rule.check.observed
-        if rule.check.limit is not None:
-            yield ("check", "limit"), rule.check.limit
+    for effect in rule.effects:
+        for site, text in effect.expr_sites():
+            yield (effect.key, *site), text
 
 
 def _check_exprs(
-    spec: PackSpec, rule: RuleSpec, path: str, fields: dict[str, str]
+    spec: PackSpec, rule: RuleSpec, path: str, fields: dict[str, str], exprs: ExprTable
 ) -> Iterator[Diagnostic]:
     for where, text in _expr_sites(rule):
         try:
-            parse_expr(text, path=join_path(path, *where), fields=fields, params=spec.params)
+            x = parse_expr(text, path=join_path(path, *where), fields=fields, params=spec.params)
         except PackError as exc:
             for d in exc.diagnostics:
                 yield Diagnostic(
                     d.code, d.message, d.path, column=d.column, hint=d.hint, rule=rule.id
                 )
-
-
-def _check_effect(
-    spec: PackSpec, rule: RuleSpec, path: str, fields: dict[str, str], names: Names
-) -> Iterator[Diagnostic]:
-    dl = rule.deadline
-    if dl is not None:
-        dpath = join_path(path, "deadline")
-        if dl.action == "start":
-            if dl.within is None or dl.unit is None:
-                yield Diagnostic(
-                    "deadline.incomplete",
-                    "a clock that starts needs `within` and `unit`",
-                    dpath,
-                    hint="e.g. within: 45, unit: minutes",
-                    rule=rule.id,
-                )
         else:
-            if dl.within is not None or dl.unit is not None or dl.before is not None:
-                yield Diagnostic(
-                    "deadline.extra",
-                    f"a `{dl.action}` takes only `clock`; `within`, `unit` and `before` belong "
-                    "to the rule that starts it",
-                    dpath,
-                    rule=rule.id,
-                )
-            if dl.clock not in names.clocks:
-                yield Diagnostic(
-                    "ref.clock",
-                    f"no rule starts clock {dl.clock!r}",
-                    join_path(dpath, "clock"),
-                    hint=_known(names.clocks),
-                    rule=rule.id,
-                )
-        if (
-            dl.calendar is not None
-            and dl.calendar not in names.calendars
-            and not (dl.calendar.isupper() and len(dl.calendar) == 2)
-        ):
-            yield Diagnostic(
-                "ref.calendar",
-                f"calendar {dl.calendar!r} is not declared in `calendars`",
-                join_path(dpath, "calendar"),
-                hint=_known(spec.calendars),
-                rule=rule.id,
-            )
-        if dl.before is not None:
-            if fields.get(dl.before) != "datetime":
-                yield Diagnostic(
-                    "ref.field",
-                    f"`before` names {dl.before!r}, which is not a datetime field of "
-                    f"{', '.join(rule.event_types)}",
-                    join_path(dpath, "before"),
-                    rule=rule.id,
-                )
-            if dl.unit == "business_hours":
-                yield Diagnostic(
-                    "deadline.before-unit",
-                    "a notice deadline is counted back in minutes, hours, days, workdays or "
-                    "months, not business hours",
-                    join_path(dpath, "unit"),
-                    rule=rule.id,
-                )
-        if dl.starts == "all" and len(rule.event_types) < 2:
-            yield Diagnostic(
-                "deadline.starts-all",
-                "`starts: all` needs two or more event types in `on`",
-                join_path(dpath, "starts"),
-                rule=rule.id,
-            )
-        for j, frac in enumerate(dl.warn_at):
-            if frac <= 0:
-                yield Diagnostic(
-                    "deadline.warn-at",
-                    "warning fractions are positive (0.5, 0.8, 1.5)",
-                    join_path(dpath, "warn_at", j),
-                    rule=rule.id,
-                )
-    if rule.deduct is not None:
-        if rule.deduct.scorecard not in names.scorecards:
-            yield Diagnostic(
-                "ref.scorecard",
-                f"scorecard {rule.deduct.scorecard!r} is not declared in `scorecards`",
-                join_path(path, "deduct", "scorecard"),
-                hint=_known(spec.scorecards),
-                rule=rule.id,
-            )
-        pts = rule.deduct.points
-        if isinstance(pts, int) and pts <= 0:
-            yield Diagnostic(
-                "deduct.points",
-                "points deducted are a positive whole number",
-                join_path(path, "deduct", "points"),
-                rule=rule.id,
-            )
-    if rule.escalate is not None and rule.escalate.level < 1:
-        yield Diagnostic(
-            "escalate.level",
-            "escalation levels start at 1",
-            join_path(path, "escalate", "level"),
-            rule=rule.id,
-        )
+            exprs[rule.id, where] = x
 
 
 def _known(names: Any) -> str | None:

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from svcrules.diagnostics import Diagnostic, join_path
 from svcrules.errors import PackError, SvcrulesError, internal_error
-from svcrules.pack.checks import check_pack
+from svcrules.pack.checks import ExprTable, check_pack
 from svcrules.pack.overlay import MAX_EXTENDS, _overlay, _RuleOrigin
 from svcrules.pack.pyerrors import _walk, pydantic_diagnostics
 from svcrules.pack.registry import _resolve
@@ -122,14 +122,21 @@ def _load_document(doc: Document, path: Path | None, chain: tuple[str, ...]) -> 
         merged, origins, overlay_problems = _overlay(base, spec, doc, index)
         located += overlay_problems
     broken = _broken_names(doc.data, merged)
-    problems = located + _locate(check_pack(merged, broken), doc, origins)
+    exprs: ExprTable = {}
+    problems = located + _locate(check_pack(merged, broken, exprs), doc, origins)
     if problems:
         raise PackError(problems)
     locations: dict[str, tuple[str | None, int | None, int | None]] = {}
     for rule, origin in zip(merged.rules, origins, strict=True):
         where = origin.doc.locate(Diagnostic("x", "", origin.path))
         locations[rule.id] = (where.file, where.line, where.column)
-    return Pack(merged, source=str(path) if path else None, edition=None, locations=locations)
+    return Pack(
+        merged,
+        source=str(path) if path else None,
+        edition=None,
+        locations=locations,
+        exprs=exprs,
+    )
 
 
 def _validate(doc: Document) -> tuple[PackSpec, list[Diagnostic], list[int]]:

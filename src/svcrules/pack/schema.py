@@ -8,26 +8,21 @@ in ``checks``; expressions are kept as text here and parsed by ``expr`` during t
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
-from typing import Annotated, Any, Literal
+from collections.abc import Mapping
+from types import UnionType
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
-Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
-"""Names of params, calendars, scorecards, counters, clocks and fields: ``snake_case``."""
+from svcrules.effects import CheckSpec, DeadlineSpec, DeductSpec, EffectSpec, EscalateSpec
+from svcrules.effects.base import ExprText, Name, Period, Spec
+from svcrules.expr import Expr
+
 RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=100)]
 EventType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")]
 PackName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$", max_length=64)]
-ExprText = Annotated[str, StringConstraints(min_length=1)]
 
-Unit = Literal["minutes", "hours", "days", "workdays", "months", "business_hours"]
-Period = Literal["week", "month", "quarter", "year"]
 FieldType = Literal["string", "int", "number", "bool", "datetime", "date", "enum", "list"]
-
-
-class Spec(BaseModel):
-    # defer_build: the validators are built on first use, not at `import svcrules`
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
 
 class CiteSpec(Spec):
@@ -104,45 +99,6 @@ class EffectiveSpec(Spec):
     until: dt.date | None = None
 
 
-class DeadlineSpec(Spec):
-    clock: Name
-    action: Literal["start", "stop", "pause", "resume"] = "start"
-    within: int | ExprText | None = Field(
-        default=None, description="Amount of `unit`: an integer or an expression"
-    )
-    unit: Unit | None = None
-    before: Name | None = Field(
-        default=None, description="Event field holding the instant a notice is counted back from"
-    )
-    start: ExprText | None = Field(
-        default=None, description="Expression for the start instant (default: the event's `at`)"
-    )
-    starts: Literal["any", "all"] = Field(
-        default="any", description="`all`: the clock starts at the last of the rule's events"
-    )
-    calendar: str | None = None
-    warn_at: tuple[Decimal, ...] = ()
-
-
-class DeductSpec(Spec):
-    scorecard: Name
-    points: int | ExprText
-    subject: ExprText = "subject"
-
-
-class EscalateSpec(Spec):
-    to: str
-    level: int = 1
-    reason: str | None = None
-
-
-class CheckSpec(Spec):
-    assert_: ExprText = Field(alias="assert")
-    message: str
-    observed: ExprText | None = None
-    limit: ExprText | None = None
-
-
 class RuleSpec(Spec):
     id: RuleId
     on: EventType | tuple[EventType, ...]
@@ -153,6 +109,7 @@ class RuleSpec(Spec):
     severity: Literal["hard", "soft"] = "hard"
     cite: CiteSpec
     catalog: tuple[str, ...] = ()
+    # The effect kinds: one field per kind is its registration (see svcrules.effects).
     deadline: DeadlineSpec | None = None
     deduct: DeductSpec | None = None
     escalate: EscalateSpec | None = None
@@ -161,6 +118,17 @@ class RuleSpec(Spec):
     @property
     def event_types(self) -> tuple[str, ...]:
         return (self.on,) if isinstance(self.on, str) else self.on
+
+    @property
+    def effects(self) -> tuple[EffectSpec, ...]:
+        """The effects the rule sets (a valid rule sets exactly one)."""
+        return tuple(e for name in EFFECTS if isinstance(e := getattr(self, name), EffectSpec))
+
+    @property
+    def effect(self) -> EffectSpec:
+        """The rule's one effect (after the checks have passed)."""
+        (effect,) = self.effects
+        return effect
 
 
 class PackSpec(Spec):
@@ -185,8 +153,13 @@ class PackSpec(Spec):
     )
 
 
-EFFECTS = ("deadline", "deduct", "escalate", "check")
-"""The effect keys of a rule; a rule has exactly one."""
+EFFECTS: tuple[str, ...] = tuple(
+    name
+    for name, info in RuleSpec.model_fields.items()
+    if isinstance(info.annotation, type | UnionType)
+    and any(isinstance(t, type) and issubclass(t, EffectSpec) for t in get_args(info.annotation))
+)
+"""The effect keys of a rule, derived from ``RuleSpec``'s fields; a rule has exactly one."""
 
 
 class Pack:
@@ -196,7 +169,7 @@ class Pack:
     load time (the pack's default unless the caller picked another).
     """
 
-    __slots__ = ("edition", "locations", "source", "spec")
+    __slots__ = ("edition", "exprs", "locations", "source", "spec")
 
     def __init__(
         self,
@@ -205,8 +178,11 @@ class Pack:
         source: str | None,
         edition: str | None,
         locations: dict[str, tuple[str | None, int | None, int | None]] | None = None,
+        exprs: Mapping[tuple[str, tuple[str | int, ...]], Expr] | None = None,
     ) -> None:
         self.spec = spec
+        self.exprs: Mapping[tuple[str, tuple[str | int, ...]], Expr] = exprs or {}
+        """The checked expression trees by (rule id, site), parsed once by the checks."""
         self.source = source
         self.edition = edition
         self.locations = dict(locations or {})
@@ -224,7 +200,13 @@ class Pack:
         return self.spec.title
 
     def with_edition(self, edition: str | None) -> Pack:
-        return Pack(self.spec, source=self.source, edition=edition, locations=self.locations)
+        return Pack(
+            self.spec,
+            source=self.source,
+            edition=edition,
+            locations=self.locations,
+            exprs=self.exprs,
+        )
 
     def location(self, rule_id: str) -> str:
         file, line, col = self.locations.get(rule_id, (self.source, None, None))

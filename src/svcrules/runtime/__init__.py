@@ -1,5 +1,5 @@
 """Runtime: what compiled packs call and return at event time: result values (``results``),
-due-time arithmetic (``due``), effect callables (``effects``) and event validation
+due-time arithmetic (``due``), what effect callables share (``effects``) and event validation
 (``events``). Standard library, dateutil and calendars only: no pydantic, no YAML."""
 
 from svcrules.runtime.due import (
@@ -13,12 +13,7 @@ from svcrules.runtime.due import (
 )
 from svcrules.runtime.effects import (
     EVAL_ERRORS,
-    CheckEffect,
-    DeadlineEffect,
-    DeductEffect,
-    EscalateEffect,
     RuleMeta,
-    SignalEffect,
     rule_failed,
 )
 from svcrules.runtime.results import (
@@ -40,22 +35,17 @@ __all__ = [
     "DAY_UNITS",
     "END_OF_DAY",
     "EVAL_ERRORS",
-    "CheckEffect",
     "Cite",
     "ClockSignal",
     "Deadline",
-    "DeadlineEffect",
     "Decision",
-    "DeductEffect",
     "Deduction",
-    "EscalateEffect",
     "Escalation",
     "Explanation",
     "Outcome",
     "Rejection",
     "RuleMeta",
     "Severity",
-    "SignalEffect",
     "Status",
     "Violation",
     "due_after",

@@ -1,28 +1,16 @@
-"""Runtime: the effect callables the compiler binds once per rule and generated code calls per
-event.
-"""
+"""Runtime: what every rule's effect callable shares: the rule's metadata (``RuleMeta``) and the
+mapping of a failing rule to an ``EventError``."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any, Literal
-from zoneinfo import ZoneInfo
+from typing import Any
 
-from svcrules.calendars import Calendar
 from svcrules.errors import EventError
-from svcrules.runtime.due import due_after, due_before, period_label, require_instant
 from svcrules.runtime.results import (
     Cite,
-    ClockSignal,
-    Deadline,
-    Deduction,
-    Escalation,
-    Explanation,
     Severity,
-    Violation,
 )
 
 
@@ -36,159 +24,6 @@ class RuleMeta:
     pack_version: str
     severity: Severity
     title: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class DeadlineEffect:
-    meta: RuleMeta
-    clock: str
-    unit: str
-    tz: ZoneInfo
-    calendar: Calendar | None
-    before: str | None
-    notes: tuple[str, ...] = ()
-
-    def __call__(self, e: Mapping[str, Any], amount: Any, start: Any, ref: Any = None) -> Deadline:
-        if type(start) is not dt.datetime:
-            start = require_instant(start, "the clock's start")
-        before = None
-        if self.before is not None:
-            ref = require_instant(ref, self.before)
-            due, due_date = due_before(self.unit, amount, ref, self.tz, self.calendar)
-            before = (self.before, ref)
-        else:
-            due, due_date = due_after(self.unit, amount, start, self.tz, self.calendar)
-        warnings: tuple[str, ...] = ()
-        cal = self.calendar
-        confirmed = cal.confirmed_through if cal is not None else None
-        # Day-granular dates bound the years touched; only past the confirmed year is it costly.
-        if (
-            confirmed is not None
-            and self.unit in ("workdays", "business_hours")
-            and (due_date.year > confirmed or start.year > confirmed)
-        ):
-            assert cal is not None
-            first = min(start, due).astimezone(cal.tz).year
-            last = max(start, due).astimezone(cal.tz).year
-            projected = [y for y in range(first, last + 1) if cal.is_projected(y)]
-            if projected:
-                years = ", ".join(map(str, projected))
-                warnings = (
-                    f"{self.meta.rule}: due date counted on {cal.name}'s projected schedule "
-                    f"for {years} (official holidays and make-up days not yet announced)",
-                )
-        meta = self.meta
-        return Deadline(
-            rule=meta.rule,
-            clock=self.clock,
-            case=e.get("case"),
-            start=start,
-            due=due,
-            due_date=due_date,
-            unit=self.unit,
-            severity=meta.severity,
-            explain=Explanation(start, self.unit, amount, cal, before, self.notes),
-            cite=meta.cite,
-            pack=meta.pack,
-            pack_version=meta.pack_version,
-            event_id=e["id"],
-            warnings=warnings,
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class SignalEffect:
-    meta: RuleMeta
-    clock: str
-    action: Literal["stop", "pause", "resume"]
-
-    def __call__(self, e: Mapping[str, Any]) -> ClockSignal:
-        meta = self.meta
-        return ClockSignal(
-            rule=meta.rule,
-            clock=self.clock,
-            case=e.get("case"),
-            action=self.action,
-            at=e["at"],
-            cite=meta.cite,
-            pack=meta.pack,
-            pack_version=meta.pack_version,
-            event_id=e["id"],
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class DeductEffect:
-    meta: RuleMeta
-    scorecard: str
-    period: str
-    tz: ZoneInfo
-
-    def __call__(self, e: Mapping[str, Any], points: Any, subject: Any) -> Deduction:
-        if isinstance(points, bool) or not isinstance(points, int | Decimal):
-            raise TypeError(f"points must be a number, got {type(points).__name__}")
-        if points <= 0 or points != int(points):
-            raise ValueError(f"points must be a positive whole number, got {points}")
-        if subject is None:
-            raise ValueError("a deduction needs a subject")
-        meta = self.meta
-        return Deduction(
-            rule=meta.rule,
-            subject=str(subject),
-            points=int(points),
-            scorecard=self.scorecard,
-            period=period_label(e["at"], self.period, self.tz),
-            cite=meta.cite,
-            pack=meta.pack,
-            pack_version=meta.pack_version,
-            event_id=e["id"],
-            case=e.get("case"),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class EscalateEffect:
-    meta: RuleMeta
-    to: str
-    level: int
-    reason: str
-
-    def __call__(self, e: Mapping[str, Any]) -> Escalation:
-        meta = self.meta
-        return Escalation(
-            rule=meta.rule,
-            to=self.to,
-            level=self.level,
-            reason=self.reason,
-            case=e.get("case"),
-            subject=e.get("subject"),
-            cite=meta.cite,
-            pack=meta.pack,
-            pack_version=meta.pack_version,
-            event_id=e["id"],
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class CheckEffect:
-    meta: RuleMeta
-    message: str
-
-    def __call__(self, e: Mapping[str, Any], observed: Any, limit: Any) -> Violation:
-        meta = self.meta
-        return Violation(
-            rule=meta.rule,
-            severity=meta.severity,
-            message=self.message,
-            observed=observed,
-            limit=limit,
-            case=e.get("case"),
-            subject=e.get("subject"),
-            cite=meta.cite,
-            pack=meta.pack,
-            pack_version=meta.pack_version,
-            event_id=e["id"],
-        )
 
 
 EVAL_ERRORS = (TypeError, ArithmeticError, LookupError, ValueError, AttributeError)

@@ -16,6 +16,7 @@ from typing import Any
 
 from svcrules.diagnostics import Diagnostic
 from svcrules.errors import EventError
+from svcrules.runtime.source import compile_source, register_source
 
 STANDARD_FIELDS = ("id", "type", "at", "case", "subject")
 
@@ -150,7 +151,7 @@ class FieldShape:
         return CONVERTERS[self.type](value)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, weakref_slot=True)
 class EventShape:
     """The validator of one event type in one pack."""
 
@@ -170,7 +171,9 @@ class EventShape:
             (f.name, f.converter(), f.default, f.required, f.needed_by) for f in self.fields
         )
         object.__setattr__(self, "_plan", plan)
-        object.__setattr__(self, "_fast", _generate_fast_path(self.type, self.fields))
+        fast, filename, source = _generate_fast_path(self.type, self.fields)
+        object.__setattr__(self, "_fast", fast)
+        register_source(filename, source, self)
 
     def validate(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         """The normalised event, or ``EventError`` with every problem found."""
@@ -232,7 +235,7 @@ _FAST_CHECKS = {
 
 def _generate_fast_path(
     etype: str, fields: tuple[FieldShape, ...]
-) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+) -> tuple[Callable[[Mapping[str, Any]], dict[str, Any]], str, str]:
     """Generate a validator for well-formed events of one type: one line per field, no loop.
 
     It accepts exactly what ``validate_fully`` accepts without converting much; on anything
@@ -283,9 +286,11 @@ def _generate_fast_path(
         lines.append(f"        {v} = C{k}({v})")
         items.append(f"{f.name!r}: {v}")
     lines.append("    return {" + ", ".join(items) + "}")
-    exec(compile("\n".join(lines) + "\n", f"<svcrules event {etype}>", "exec"), g)
+    source = "\n".join(lines) + "\n"
+    filename, code = compile_source(f"event {etype}", source)
+    exec(code, g)  # generated from validated names; values come in through the globals
     fast: Callable[[Mapping[str, Any]], dict[str, Any]] = g["fast"]
-    return fast
+    return fast, filename, source
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,240 @@
+"""Effects: ``deadline`` starts, stops, pauses or resumes an SLA clock; a start computes the due
+time (``Deadline``), the others are clock signals for the ledger (``ClockSignal``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import Field
+
+from svcrules.diagnostics import Diagnostic
+from svcrules.effects.base import (
+    CheckContext,
+    EffectSpec,
+    EmitContext,
+    Emitted,
+    ExprText,
+    Name,
+    Site,
+    Unit,
+)
+from svcrules.runtime.due import due_after, due_before, require_instant
+from svcrules.runtime.effects import RuleMeta
+from svcrules.runtime.results import ClockSignal, Deadline, Explanation, SignalAction
+
+if TYPE_CHECKING:
+    from svcrules.calendars import Calendar
+
+
+class DeadlineSpec(EffectSpec):
+    key: ClassVar[str] = "deadline"
+
+    clock: Name
+    action: Literal["start", "stop", "pause", "resume", "cancel"] = "start"
+    within: int | ExprText | None = Field(
+        default=None, description="Amount of `unit`: an integer or an expression"
+    )
+    unit: Unit | None = None
+    before: Name | None = Field(
+        default=None, description="Event field holding the instant a notice is counted back from"
+    )
+    start: ExprText | None = Field(
+        default=None, description="Expression for the start instant (default: the event's `at`)"
+    )
+    starts: Literal["any", "all"] = Field(
+        default="any", description="`all`: the clock starts at the last of the rule's events"
+    )
+    calendar: str | None = None
+    warn_at: tuple[Decimal, ...] = ()
+
+    def expr_sites(self) -> Iterator[tuple[Site, str]]:
+        if isinstance(self.within, str):
+            yield ("within",), self.within
+        if self.start is not None:
+            yield ("start",), self.start
+
+    def declares(self) -> Iterator[tuple[str, str]]:
+        if self.action == "start":
+            yield "clocks", self.clock
+
+    def check(self, ctx: CheckContext) -> Iterator[Diagnostic]:
+        if self.action == "start":
+            if self.within is None or self.unit is None:
+                yield ctx.problem(
+                    "deadline.incomplete",
+                    "a clock that starts needs `within` and `unit`",
+                    hint="e.g. within: 45, unit: minutes",
+                )
+        else:
+            if self.within is not None or self.unit is not None or self.before is not None:
+                yield ctx.problem(
+                    "deadline.extra",
+                    f"a `{self.action}` takes only `clock`; `within`, `unit` and `before` belong "
+                    "to the rule that starts it",
+                )
+            if self.clock not in ctx.names.clocks:
+                yield ctx.problem(
+                    "ref.clock",
+                    f"no rule starts clock {self.clock!r}",
+                    "clock",
+                    hint=_known(ctx.names.clocks),
+                )
+        if (
+            self.calendar is not None
+            and self.calendar not in ctx.names.calendars
+            and not (self.calendar.isupper() and len(self.calendar) == 2)
+        ):
+            yield ctx.problem(
+                "ref.calendar",
+                f"calendar {self.calendar!r} is not declared in `calendars`",
+                "calendar",
+                hint=ctx.known("calendars"),
+            )
+        if self.before is not None:
+            if ctx.fields.get(self.before) != "datetime":
+                yield ctx.problem(
+                    "ref.field",
+                    f"`before` names {self.before!r}, which is not a datetime field of "
+                    f"{', '.join(ctx.event_types)}",
+                    "before",
+                )
+            if self.unit == "business_hours":
+                yield ctx.problem(
+                    "deadline.before-unit",
+                    "a notice deadline is counted back in minutes, hours, days, workdays or "
+                    "months, not business hours",
+                    "unit",
+                )
+        if self.starts == "all" and len(ctx.event_types) < 2:
+            yield ctx.problem(
+                "deadline.starts-all",
+                "`starts: all` needs two or more event types in `on`",
+                "starts",
+            )
+        for j, frac in enumerate(self.warn_at):
+            if frac <= 0:
+                yield ctx.problem(
+                    "deadline.warn-at",
+                    "warning fractions are positive (0.5, 0.8, 1.5)",
+                    "warn_at",
+                    j,
+                )
+
+    def emit(self, ctx: EmitContext) -> Emitted:
+        if self.action != "start":
+            fx = ctx.bind(SignalEffect(ctx.meta, self.clock, self.action))
+            return Emitted(f"{fx}(e)", f"clock {self.clock}: {self.action}")
+        assert self.unit is not None
+        notes: tuple[str, ...] = ()
+        if self.starts == "all":
+            notes = (
+                f"clock {self.clock!r} starts at the last of {', '.join(ctx.event_types)}; "
+                f"evaluated on this event alone it counts from this event",
+            )
+        cal = ctx.calendar_for(self.calendar, self.unit)
+        fx = ctx.bind(
+            DeadlineEffect(ctx.meta, self.clock, self.unit, ctx.tz, cal, self.before, notes)
+        )
+        start = ctx.inline(self.start, ("start",)) if self.start else "e['at']"
+        ref = f"e[{self.before!r}]" if self.before else "None"
+        call = f"{fx}(e, {ctx.inline(self.within, ('within',))}, {start}, {ref})"
+        what = "before " + self.before if self.before else "after the event"
+        reads = (self.before,) if self.before else ()
+        return Emitted(call, f"clock {self.clock}: {self.within} {self.unit} {what}", reads=reads)
+
+
+def _known(names: frozenset[str]) -> str | None:
+    return f"known: {', '.join(sorted(names)[:12])}" if names else None
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineEffect:
+    """Starts a clock: the due time, its explanation and any projected-year warning."""
+
+    meta: RuleMeta
+    clock: str
+    unit: str
+    tz: ZoneInfo
+    calendar: Calendar | None
+    before: str | None
+    notes: tuple[str, ...] = ()
+
+    def __call__(self, e: Mapping[str, Any], amount: Any, start: Any, ref: Any = None) -> Deadline:
+        if type(start) is not dt.datetime:
+            start = require_instant(start, "the clock's start")
+        before = None
+        if self.before is not None:
+            ref = require_instant(ref, self.before)
+            due, due_date = due_before(self.unit, amount, ref, self.tz, self.calendar)
+            before = (self.before, ref)
+        else:
+            due, due_date = due_after(self.unit, amount, start, self.tz, self.calendar)
+        cal = self.calendar
+        warnings: tuple[str, ...] = ()
+        confirmed = cal.confirmed_through if cal is not None else None
+        # Day-granular dates bound the years touched; only past the confirmed year is it costly.
+        if (
+            confirmed is not None
+            and self.unit in ("workdays", "business_hours")
+            and (due_date.year > confirmed or start.year > confirmed)
+        ):
+            warnings = self._projected(start, due)
+        meta = self.meta
+        return Deadline(
+            rule=meta.rule,
+            clock=self.clock,
+            case=e.get("case"),
+            start=start,
+            due=due,
+            due_date=due_date,
+            unit=self.unit,
+            severity=meta.severity,
+            explain=Explanation(start, self.unit, amount, cal, before, self.notes),
+            cite=meta.cite,
+            pack=meta.pack,
+            pack_version=meta.pack_version,
+            event_id=e["id"],
+            warnings=warnings,
+        )
+
+    def _projected(self, start: dt.datetime, due: dt.datetime) -> tuple[str, ...]:
+        cal = self.calendar
+        assert cal is not None
+        first = min(start, due).astimezone(cal.tz).year
+        last = max(start, due).astimezone(cal.tz).year
+        projected = [y for y in range(first, last + 1) if cal.is_projected(y)]
+        if not projected:
+            return ()
+        years = ", ".join(map(str, projected))
+        return (
+            f"{self.meta.rule}: due date counted on {cal.name}'s projected schedule "
+            f"for {years} (official holidays and make-up days not yet announced)",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SignalEffect:
+    """Stops, pauses, resumes or cancels a clock: a ``ClockSignal`` for the ledger."""
+
+    meta: RuleMeta
+    clock: str
+    action: SignalAction
+
+    def __call__(self, e: Mapping[str, Any]) -> ClockSignal:
+        meta = self.meta
+        return ClockSignal(
+            rule=meta.rule,
+            clock=self.clock,
+            case=e.get("case"),
+            action=self.action,
+            at=e["at"],
+            cite=meta.cite,
+            pack=meta.pack,
+            pack_version=meta.pack_version,
+            event_id=e["id"],
+        )
