@@ -90,21 +90,37 @@ class _HoursIndex:
     ``prefix[k]`` is the open time, in microseconds, of the days ``[base, base + k)``, so the open
     time between two days is a subtraction and the day on which an amount runs out is a
     `bisect`. ``long_closed`` holds the runs ``[s, e)`` of more than `_MAX_CLOSED_DAYS` days
-    without open time, so the indexed paths raise where a day-by-day walk would.
+    without open time, so the indexed paths raise where a day-by-day walk would. ``shift[k]``
+    is 1 on days whose UTC offset changes; on the others a day's spans are its local midnight
+    plus ``week[weekday]``.
     """
 
+    spec: OpeningHours
     prefix: list[int]
     long_closed: tuple[tuple[int, int], ...]
+    shift: bytes
+    week: tuple[tuple[tuple[timedelta, timedelta], ...], ...]
+    weekly_seconds: int
+
+    def spans(self, tz: ZoneInfo, d: date, k: int) -> list[_Span]:
+        """The open spans (UTC) of working day ``d`` (day ``k`` of the index)."""
+        if self.shift[k]:
+            return _day_spans(tz, d, self.spec.for_weekday(d.weekday()))
+        m = datetime(d.year, d.month, d.day, tzinfo=tz).astimezone(UTC)
+        return [(m + a, m + b) for a, b in self.week[d.weekday()]]
 
 
 def _build_hours(ix: _Index, tz: ZoneInfo, spec: OpeningHours) -> _HoursIndex:
-    # A day's open time is the sum of its intervals unless the UTC offset changes that day;
-    # only then are its spans worked out instant by instant (a day has at most one change).
+    # A day's open time is the sum of its intervals unless the UTC offset changes that day
+    # (between its midnight, its noon and the next midnight); only then are its spans worked
+    # out instant by instant.
     plain = [sum(b - a for a, b in spec.for_weekday(w)) * 1_000_000 for w in range(7)]
     offset = tz.utcoffset
     midnight = datetime.fromordinal
+    noon = timedelta(hours=12)
     base, size, work = ix.base, ix.size, ix.work
     prefix = [0] * (size + 1)
+    shift = bytearray(size)
     runs: list[tuple[int, int]] = []
     run_start = 0
     total = 0
@@ -112,11 +128,13 @@ def _build_hours(ix: _Index, tz: ZoneInfo, spec: OpeningHours) -> _HoursIndex:
     for k in range(size):
         o = base + k
         off, next_off = next_off, offset(midnight(o + 1))
+        if off != next_off or off != offset(midnight(o) + noon):
+            shift[k] = 1
         open_us = 0
         if work[k]:
             weekday = (o - 1) % 7  # ordinal 1 (0001-01-01) is a Monday
             open_us = plain[weekday]
-            if open_us and off != next_off:
+            if open_us and shift[k]:
                 spans = _day_spans(tz, date.fromordinal(o), spec.for_weekday(weekday))
                 open_us = sum((b - a) // _MICRO for a, b in spans)
         if open_us:
@@ -127,20 +145,34 @@ def _build_hours(ix: _Index, tz: ZoneInfo, spec: OpeningHours) -> _HoursIndex:
         prefix[k + 1] = total
     if size - run_start > _MAX_CLOSED_DAYS:
         runs.append((run_start, size))
-    return _HoursIndex(prefix, tuple(runs))
+    week = tuple(
+        tuple((timedelta(seconds=a), timedelta(seconds=b)) for a, b in spec.for_weekday(w))
+        for w in range(7)
+    )
+    return _HoursIndex(spec, prefix, tuple(runs), bytes(shift), week, sum(plain) // 1_000_000)
 
 
 def _hours_index(cal: Calendar, ix: _Index, spec: OpeningHours) -> _HoursIndex:
-    found: _HoursIndex | None = ix.hours.get(spec)
+    # The calendar's own hours are keyed by None: hashing an OpeningHours costs more.
+    key = None if spec is cal.hours else spec
+    found: _HoursIndex | None = ix.hours.get(key)
     if found is None:
         with cal._lock:
-            found = ix.hours.get(spec)
+            found = ix.hours.get(key)
             if found is None:
                 found = _build_hours(ix, cal.tz, spec)
                 if len(ix.hours) >= _MAX_CACHED_HOURS:
                     ix.hours.clear()
-                ix.hours[spec] = found
+                ix.hours[key] = found
     return found
+
+
+def _indexed(cal: Calendar, o: int, spec: OpeningHours) -> tuple[_Index, _HoursIndex]:
+    """The index covering day ``o`` and its open-time index for ``spec``."""
+    ix = cal._ix
+    if ix is None or not 0 <= o - ix.base < ix.size:
+        ix = cal._cover(o, o)
+    return ix, _hours_index(cal, ix, spec)
 
 
 def _check_closed(cal: Calendar, hix: _HoursIndex, k_from: int, k_to: int, carry: int) -> None:
@@ -156,15 +188,12 @@ def _check_closed(cal: Calendar, hix: _HoursIndex, k_from: int, k_to: int, carry
             raise _no_open_hours(cal)
 
 
-def _first_day(cal: Calendar, start: datetime, spec: OpeningHours) -> tuple[date, list[_Span]]:
-    """``start``'s local date and its open spans after ``start`` (the first clipped to it)."""
-    d = start.astimezone(cal.tz).date()
-    out: list[_Span] = []
-    if cal.is_workday(d):
-        for a, b in _day_spans(cal.tz, d, spec.for_weekday(d.weekday())):
-            if b > start:
-                out.append(((a if a > start else start), b))
-    return d, out
+def _first_day(tz: ZoneInfo, ix: _Index, hix: _HoursIndex, d: date, start: datetime) -> list[_Span]:
+    """The open spans of ``start``'s local date ``d`` after ``start`` (the first clipped)."""
+    k = d.toordinal() - ix.base
+    if not ix.work[k]:
+        return []
+    return [((a if a > start else start), b) for a, b in hix.spans(tz, d, k) if b > start]
 
 
 def add_business_hours(
@@ -179,21 +208,19 @@ def add_business_hours(
     tz = cal.tz
     if not need:
         return start.astimezone(tz)
-    d0, first = _first_day(cal, start, spec)
-    rest = need
-    for a, b in first:
-        if rest <= b - a:
-            return (a + rest).astimezone(tz)
-        rest -= b - a
-    carry = 0 if first else 1
+    d0 = start.astimezone(tz).date()
     o0 = d0.toordinal()
-    rest_us = rest // _MICRO
-    ix = cal._cover(o0, o0)
+    ix, hix = _indexed(cal, o0, spec)
+    first = _first_day(tz, ix, hix, d0, start)
+    for a, b in first:
+        if need <= b - a:
+            return (a + need).astimezone(tz)
+        need -= b - a
+    carry = 0 if first else 1
+    rest_us = need // _MICRO
     # Roughly how many days the rest takes, to widen the index once rather than year by year.
-    weekly = sum(b - a for w in range(7) for a, b in spec.for_weekday(w)) or 1
-    span = rest_us // 1_000_000 * 7 * 3 // (weekly * 2) + 31
+    span = rest_us // 1_000_000 * 7 * 3 // (max(hix.weekly_seconds, 1) * 2) + 31
     while True:
-        hix = _hours_index(cal, ix, spec)
         prefix, k0 = hix.prefix, o0 - ix.base
         j = bisect_left(prefix, prefix[k0 + 1] + rest_us, k0 + 1)
         if j <= ix.size:
@@ -203,15 +230,15 @@ def add_business_hours(
         if end > _MAX_ORD:
             _check_ordinal(end)  # raises: the walk would run off the supported years
         ix = cal._cover(o0, min(end + span, _MAX_ORD))
+        hix = _hours_index(cal, ix, spec)
         span *= 2
     kl = j - 1
     _check_closed(cal, hix, k0 + 1, kl, carry)
-    rest -= (prefix[kl] - prefix[k0 + 1]) * _MICRO
-    day = date.fromordinal(ix.base + kl)
-    for a, b in _day_spans(tz, day, spec.for_weekday(day.weekday())):
-        if rest <= b - a:
-            return (a + rest).astimezone(tz)
-        rest -= b - a
+    need -= (prefix[kl] - prefix[k0 + 1]) * _MICRO
+    for a, b in hix.spans(tz, date.fromordinal(ix.base + kl), kl):
+        if need <= b - a:
+            return (a + need).astimezone(tz)
+        need -= b - a
     raise AssertionError("unreachable: the landing day holds the rest")  # pragma: no cover
 
 
@@ -253,8 +280,8 @@ def business_time_between(
         ix = cal._cover(o0, ob)
         hix = _hours_index(cal, ix, spec)
         prefix, k0, kb = hix.prefix, o0 - ix.base, ob - ix.base
-        _, first = _first_day(cal, ua, spec)
-        total = sum((b - a for a, b in first), timedelta(0))
+        first = _first_day(tz, ix, hix, d0, ua)
+        total = sum((b - a for a, b in first), total)
         closed = 0 if first else 1
         _check_closed(cal, hix, k0 + 1, kb, closed)
         total += (prefix[kb] - prefix[k0 + 1]) * _MICRO

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -31,6 +31,9 @@ from svcrules.calendars.index import _MARGIN_YEARS, _Index, build_index, classif
 from svcrules.calendars.steps import BusinessHoursSteps, WorkdaySteps
 
 _UNSET: Final = object()
+
+# tzinfo types whose utcoffset() is never None, so astimezone() needs no checks first.
+_AWARE: Final = frozenset({timezone, ZoneInfo})
 
 
 class Calendar:
@@ -292,7 +295,12 @@ class Calendar:
 
         Anything received strictly after the cut-off counts from the next working day.
         """
-        local = _utc(instant).astimezone(self._tz)
+        # Hot path (every working-day deadline): an aware datetime converts directly; anything
+        # else goes through the checks that name what is wrong.
+        if type(instant) is datetime and type(instant.tzinfo) in _AWARE:
+            local = instant.astimezone(self._tz)
+        else:
+            local = _utc(instant).astimezone(self._tz)
         day = local.date()
         cut = self._cutoff
         if cut is not None and local.time() > cut:
