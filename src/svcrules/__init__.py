@@ -6,10 +6,10 @@ first use (PEP 562), so ``import svcrules`` costs next to nothing and pydantic, 
 see the imports in the ``TYPE_CHECKING`` block.
 """
 
-import importlib as _importlib
-import typing as _typing
-
-if _typing.TYPE_CHECKING:
+# Not `typing.TYPE_CHECKING`: importing typing alone would be most of the import's cost. Type
+# checkers treat any name TYPE_CHECKING as true; it is deleted below to keep the namespace clean.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
     from svcrules.calendars import Calendar, calendar
     from svcrules.compile import CompiledPack, CompiledRule
     from svcrules.diagnostics import Diagnostic
@@ -28,6 +28,8 @@ if _typing.TYPE_CHECKING:
         Violation,
     )
     from svcrules.runtime.events import Event
+
+del TYPE_CHECKING
 
 __version__ = "0.1.0"
 
@@ -90,7 +92,8 @@ def __getattr__(name: str) -> object:
     home = _HOME.get(name)
     if home is None:
         raise AttributeError(f"module 'svcrules' has no attribute {name!r}")
-    value: object = getattr(_importlib.import_module(home), name)
+    # __import__ with a fromlist returns the submodule itself (and spares importing importlib).
+    value: object = getattr(__import__(home, fromlist=[name]), name)
     globals()[name] = value  # later look-ups are plain attribute reads
     return value
 
