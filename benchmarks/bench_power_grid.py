@@ -7,9 +7,10 @@ outages, voltage readings in and out of limits, and the stop events), from a fix
 pack's default edition (ten-commitments). Compared in this process, median of 5 rounds, with:
 
 A. a hand-written function computing the same outputs from the raw event: parses ``at``, checks
-   the enum fields it uses, computes due times with ``svcrules.runtime.due_after/due_before`` and
-   the same shared CN calendar, the voltage checks with ``Decimal``; returns (rule, clock, due) /
-   (rule, observed, limit) tuples;
+   the enum fields it uses, computes due times with plain datetime arithmetic (working days
+   through ``add_workdays`` of the same shared CN calendar the engine uses, so both sides pay
+   for the same indexed working-day arithmetic), the voltage checks with ``Decimal``; returns
+   (rule, clock, due) / (rule, observed, limit) tuples;
 B. the same function building the same result objects (a ``Decision`` of ``Deadline`` and
    ``Violation`` objects) through the compiled pack's effect objects.
 
@@ -25,12 +26,14 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from dateutil.relativedelta import relativedelta
+
 import svcrules
 from _common import QUICK, ROUNDS, machine, per_item_us, print_table, ratio_line, scaled
 from svcrules import Engine
 from svcrules.effects.check import CheckEffect
 from svcrules.effects.deadline import DeadlineEffect, SignalEffect
-from svcrules.runtime import Decision, due_after, due_before
+from svcrules.runtime import Decision
 
 N_EVENTS = scaled(10_000, 600)
 SEED = 20261123
@@ -121,6 +124,12 @@ STOPS = {
     "outage.notice_published": "outage-notice.stop",
 }
 HV_FROM = Decimal(35000)
+ARRIVAL_TD = {area: dt.timedelta(minutes=m) for area, m in ARRIVAL.items()}
+EOD = dt.time(23, 59, 59)
+DAYS_5, DAYS_7, DAYS_10 = (dt.timedelta(days=n) for n in (5, 7, 10))
+HOURS_24 = dt.timedelta(hours=24)
+ONE_MONTH = relativedelta(months=1)
+CN_ADD = CN.add_workdays
 
 
 def _at(raw: dict[str, Any], name: str = "at") -> dt.datetime:
@@ -179,33 +188,49 @@ def _voltage(raw: dict[str, Any]) -> list[tuple[str, Decimal, Decimal]]:
     return out
 
 
+def _end_of_day(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, EOD, tzinfo=TZ)
+
+
+def _workdays(at: dt.datetime, n: int) -> dt.datetime:
+    # The pack's CN calendar has no cut-off, so day 0 is the local date of the event.
+    return _end_of_day(CN_ADD(at.astimezone(TZ).date(), n))
+
+
 def hand_tuples(raw: dict[str, Any]) -> list[tuple[Any, ...]]:
-    """(rule, clock, due) per deadline, (rule, observed, limit) per violation; [] for stops."""
+    """(rule, clock, due) per deadline, (rule, observed, limit) per violation; [] for stops.
+
+    Written as a programmer would for this pack alone: due times by plain datetime arithmetic,
+    working days through the same shared CN calendar's ``add_workdays`` the engine uses.
+    """
     t = raw["type"]
-    at = _at(raw)
+    at = _at(raw)  # fromisoformat gives a fixed offset, so aware + timedelta is exact
     if t == "fault.reported":
-        minutes = ARRIVAL[_enum(raw, "area", ARRIVAL)]
-        return [("arrival.commitments", "arrival", due_after("minutes", minutes, at, TZ, None)[0])]
+        due = (at + ARRIVAL_TD[_enum(raw, "area", ARRIVAL)]).astimezone(TZ)
+        return [("arrival.commitments", "arrival", due)]
     if t == "application.accepted":
         n = SUPPLY_PLAN[_enum(raw, "customer_class", CLASS_SET)]
-        return [("supply-plan.commitments", "supply_plan", due_after("workdays", n, at, TZ, CN)[0])]
+        return [("supply-plan.commitments", "supply_plan", _workdays(at, n))]
     if t in ("acceptance.passed", "contract.signed"):
         n = ENERGIZE[_enum(raw, "customer_class", CLASS_SET)]
-        return [("energize.commitments", "energize", due_after("workdays", n, at, TZ, CN)[0])]
+        return [("energize.commitments", "energize", _workdays(at, n))]
     if t == "design.submitted":
+        day = at.astimezone(TZ).date()
         if _enum(raw, "supply", ("lv", "hv")) == "lv":
-            return [("design-review.lv", "design_review", due_after("days", 10, at, TZ, None)[0])]
-        return [("design-review.hv", "design_review", due_after("months", 1, at, TZ, None)[0])]
+            return [("design-review.lv", "design_review", _end_of_day(day + DAYS_10))]
+        return [("design-review.hv", "design_review", _end_of_day(day + ONE_MONTH))]
     if t == "complaint.received":
-        return [("complaint-reply", "complaint_reply", due_after("days", 5, at, TZ, None)[0])]
+        due = _end_of_day(at.astimezone(TZ).date() + DAYS_5)
+        return [("complaint-reply", "complaint_reply", due)]
     if t == "report.received":
-        return [("report-reply", "report_reply", due_after("days", 10, at, TZ, None)[0])]
+        due = _end_of_day(at.astimezone(TZ).date() + DAYS_10)
+        return [("report-reply", "report_reply", due)]
     if t == "outage.planned":
         start = _at(raw, "outage_start")
         if _enum(raw, "kind", ("planned", "temporary")) == "planned":
-            due = due_before("days", 7, start, TZ, None)[0]
+            due = _end_of_day(start.astimezone(TZ).date() - DAYS_7)
             return [("outage-notice.planned", "outage_notice", due)]
-        due = due_before("hours", 24, start, TZ, None)[0]
+        due = (start - HOURS_24).astimezone(TZ)
         return [("outage-notice.temporary", "outage_notice", due)]
     if t == "voltage.measured":
         return list(_voltage(raw))

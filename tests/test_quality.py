@@ -48,7 +48,8 @@ def test_import_layers_hold() -> None:
 def test_all_is_sorted_and_complete() -> None:
     names = svcrules.__all__
     assert list(names) == sorted(names)
-    public = {n for n in vars(svcrules) if not n.startswith("_")} | {"__version__"}
+    # dir(), not vars(): the package binds its names lazily, on first use (PEP 562).
+    public = {n for n in dir(svcrules) if not n.startswith("_")} | {"__version__"}
     modules = {n for n, v in vars(svcrules).items() if type(v) is type(svcrules)}
     assert set(names) == public - modules
     for name in names:

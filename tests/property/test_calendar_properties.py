@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from hypothesis import assume, given, settings
@@ -117,3 +118,104 @@ def test_business_hours_add_up(a: datetime, x: int, y: int) -> None:
     one = OFFICE.add_business_hours(a, timedelta(minutes=x))
     two = OFFICE.add_business_hours(one, timedelta(minutes=y))
     assert two == OFFICE.add_business_hours(a, timedelta(minutes=x + y))
+
+
+# --- the indexed business hours agree with a plain day-by-day walk ---------------------------
+
+
+def _last_sundays(month: int) -> list[date]:
+    out = []
+    for y in range(2019, 2032):
+        d = date(y, month, 31)
+        out.append(d - timedelta(days=(d.weekday() + 1) % 7))
+    return out
+
+
+# Clocks change in Berlin at 02:00 on the last Sundays of March and October; make those days
+# working so the changes fall inside counted time, with hours that open inside the gap.
+BERLIN = calendar(
+    "DE",
+    timezone="Europe/Berlin",
+    hours="00:30-02:45,03:00-04:00,09:00-17:00,23:00-24:00",
+    extra_workdays=_last_sundays(3) + _last_sundays(10),
+)
+# CN with lunch breaks, Saturday hours (make-up Saturdays get them) and caller's extra days.
+CN_SHIFTS = calendar(
+    "CN",
+    hours={"mon-fri": "08:30-12:00,13:30-17:30", "sat": "09:00-12:00", "sun": "10:00-11:00"},
+    extra_holidays=[date(2024, 3, 6), date(2027, 5, 12)],
+    extra_workdays=[date(2025, 3, 9), date(2028, 7, 1)],
+)
+INDEXED = (BERLIN, CN_SHIFTS, NY, OFFICE)
+
+
+def _wall(cal: Calendar, d: date, seconds: int) -> datetime:
+    """A local wall time as an instant, fold=0: what the calendars document."""
+    day = d + timedelta(days=seconds // 86400)
+    h, rest = divmod(seconds % 86400, 3600)
+    local = datetime(day.year, day.month, day.day, h, rest // 60, rest % 60, tzinfo=cal.tz)
+    return local.astimezone(UTC)
+
+
+def _walk(cal: Calendar, start: datetime) -> Iterator[tuple[datetime, datetime]]:
+    """Open spans from ``start`` on, one day at a time: the reference the index must match."""
+    start = start.astimezone(UTC)
+    d = start.astimezone(cal.tz).date()
+    while True:
+        if cal.is_workday(d):
+            for a_s, b_s in cal.hours.for_weekday(d.weekday()):
+                a, b = _wall(cal, d, a_s), _wall(cal, d, b_s)
+                if b > start and b > a:
+                    yield max(a, start), b
+        d += timedelta(days=1)
+
+
+def reference_add(cal: Calendar, start: datetime, need: timedelta) -> datetime:
+    if not need:
+        return start.astimezone(UTC).astimezone(cal.tz)
+    for a, b in _walk(cal, start):
+        if need <= b - a:
+            return (a + need).astimezone(cal.tz)
+        need -= b - a
+    raise AssertionError("unreachable")
+
+
+def reference_between(cal: Calendar, a: datetime, b: datetime) -> timedelta:
+    total = timedelta(0)
+    for s, e in _walk(cal, a):
+        if s >= b:
+            return total
+        total += min(e, b) - s
+    raise AssertionError("unreachable")
+
+
+any_zone_instants = st.sampled_from(INDEXED).flatmap(
+    lambda cal: st.tuples(st.just(cal), instants(cal.tz).map(lambda a: a.replace(fold=0)))
+)
+# Up to 600 business hours, to the microsecond: long amounts are what the index is for.
+amounts = st.builds(
+    timedelta, seconds=st.integers(0, 600 * 3600), microseconds=st.integers(0, 999_999)
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(any_zone_instants, amounts)
+def test_indexed_business_hours_equal_a_day_by_day_walk(
+    cal_start: tuple[Calendar, datetime], need: timedelta
+) -> None:
+    cal, start = cal_start
+    got = cal.add_business_hours(start, need)
+    want = reference_add(cal, start, need)
+    assert got == want and got.utcoffset() == want.utcoffset()
+    assert cal.business_hours_steps(start, need).result == want
+
+
+@settings(max_examples=300, deadline=None)
+@given(any_zone_instants, st.integers(0, 24 * 3600 * 400))
+def test_indexed_business_time_between_equals_a_day_by_day_walk(
+    cal_start: tuple[Calendar, datetime], secs: int
+) -> None:
+    cal, a = cal_start
+    b = (a.astimezone(UTC) + timedelta(seconds=secs)).astimezone(cal.tz)  # real, not wall, time
+    assert cal.business_time_between(a, b) == reference_between(cal, a, b)
+    assert cal.business_time_between(b, a) == -reference_between(cal, a, b)

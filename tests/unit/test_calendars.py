@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import json
+import pickle
 import threading
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -503,3 +505,113 @@ def test_hours_that_never_open_raise() -> None:
     with pytest.raises(EventError) as exc:
         cal.add_business_hours(at(2024, 3, 4, 9, 0), 1)
     assert exc.value.codes == ("calendar.no-open-hours",)
+
+
+# --- long business-hour amounts (indexed) -----------------------------------------------------
+
+
+def test_long_business_hour_amounts_match_the_steps_walk() -> None:
+    # The steps walk every open span day by day; the plain call jumps through the index.
+    cal = Calendar("CN", hours={"mon-fri": LUNCH_HOURS, "sat": "09:00-12:00"})
+    start = at(2024, 9, 27, 16, 0)
+    for hours in (1, 7, 8, 500, 2000, Decimal("1234.5")):
+        assert cal.add_business_hours(start, hours) == cal.business_hours_steps(start, hours).result
+    # 2000 office hours run into 2025, past the 2024 National Day and Spring Festival
+    assert cal.business_time_between(start, cal.add_business_hours(start, 2000)) == timedelta(
+        hours=2000
+    )
+
+
+def test_business_hours_far_past_the_index_widen_it() -> None:
+    cal = Calendar("CN", hours=LUNCH_HOURS)
+    start = at(2024, 3, 4, 9, 0)
+    assert cal.add_business_hours(start, 1) == at(2024, 3, 4, 10, 0)
+    far = cal.add_business_hours(start, 7.5 * 250 * 20)  # about twenty years of office hours
+    assert far.year in (2043, 2044)
+    assert cal.business_time_between(start, far) == timedelta(hours=7.5 * 250 * 20)
+
+
+def test_business_hours_over_berlin_clock_changes() -> None:
+    # 2024-03-31 and 2024-10-27 are the Sundays Berlin changes its clocks, made working days.
+    berlin = ZoneInfo("Europe/Berlin")
+    cal = calendar(
+        "DE",
+        timezone="Europe/Berlin",
+        hours="00:00-24:00",
+        extra_workdays=[date(2024, 3, 31), date(2024, 10, 27)],
+    )
+    sat = datetime(2024, 3, 29, 12, 0, tzinfo=berlin)  # Good Friday: a holiday
+    assert cal.business_time_between(sat, datetime(2024, 4, 2, 0, 0, tzinfo=berlin)) == timedelta(
+        hours=23
+    )
+    autumn = datetime(2024, 10, 25, 0, 0, tzinfo=berlin)
+    assert cal.add_business_hours(autumn, 24 + 25) == datetime(2024, 10, 28, 0, 0, tzinfo=berlin)
+
+
+# --- pickling and copying -------------------------------------------------------------------------
+
+
+def _same_behaviour(a: Calendar, b: Calendar) -> None:
+    start = at(2024, 9, 27, 16, 30)
+    for d in (date(2024, 9, 29), date(2024, 10, 1), date(2025, 1, 26)):
+        assert a.is_workday(d) == b.is_workday(d)
+        assert a.add_workdays(d, 5) == b.add_workdays(d, 5)
+        assert a.workday_steps(d, 3) == b.workday_steps(d, 3)
+    assert a.day_zero(start) == b.day_zero(start)
+    assert a.add_business_hours(start, 30) == b.add_business_hours(start, 30)
+    assert a.business_time_between(start, at(2024, 11, 1)) == b.business_time_between(
+        start, at(2024, 11, 1)
+    )
+    assert (a.name, a.code, a.tz, a.hours, a.cutoff) == (b.name, b.code, b.tz, b.hours, b.cutoff)
+    assert (a.extra_holidays, a.extra_workdays) == (b.extra_holidays, b.extra_workdays)
+    assert a.confirmed_through == b.confirmed_through
+
+
+PRIVATE = {
+    "hours": {"mon-fri": LUNCH_HOURS, "sat": "09:00-12:00"},
+    "cutoff": "16:00",
+    "extra_holidays": [date(2024, 10, 8)],
+    "extra_workdays": [date(2024, 10, 13)],
+    "name": "cn-branch",
+}
+
+
+@pytest.mark.parametrize("warm", [False, True], ids=["fresh", "index-built"])
+def test_a_calendar_pickles_and_keeps_its_behaviour(warm: bool) -> None:
+    cal = calendar("CN", **PRIVATE)  # type: ignore[arg-type]
+    if warm:
+        cal.add_business_hours(at(2024, 1, 2), 100)
+    copy = pickle.loads(pickle.dumps(cal))
+    assert copy is not cal
+    _same_behaviour(copy, cal)
+
+
+def test_a_calendar_deep_copies_and_keeps_its_behaviour() -> None:
+    cal = Calendar("US", timezone="America/New_York", hours="09:00-17:00", confirmed_through=2030)
+    holder = {"calendars": [cal], "note": "anything holding a calendar copies too"}
+    copied = copy.deepcopy(holder)
+    assert copied["calendars"][0] is not cal
+    _same_behaviour(copied["calendars"][0], cal)
+    assert copied["calendars"][0].confirmed_through == 2030
+
+
+def test_a_shared_calendar_unpickles_as_the_shared_instance() -> None:
+    cn = calendar("CN", hours=LUNCH_HOURS)
+    assert pickle.loads(pickle.dumps(cn)) is cn
+    assert copy.deepcopy(cn) is cn  # immutable and shared: copying gives the same one
+    changed = pickle.loads(pickle.dumps(cn.replace(cutoff="17:00")))
+    assert changed.cutoff == time(17, 0) and changed is not cn
+
+
+def test_a_pickled_calendar_is_safe_to_share_between_threads() -> None:
+    cal = pickle.loads(pickle.dumps(calendar("CN", **PRIVATE)))  # type: ignore[arg-type]
+    results: list[date] = []
+    threads = [
+        threading.Thread(target=lambda: results.append(cal.add_workdays(date(2031, 1, 1), 30)))
+        for _ in range(4)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(results)) == 1
