@@ -128,15 +128,13 @@ class Explanation:
     explanation works them out first and leaves the calendar behind: the copy is equal.
     """
 
-    __slots__ = ("_cal", "_steps", "amount", "before", "calendar", "notes", "start", "unit")
+    # Three slots, not one per attribute: an explanation is built for every deadline on the hot
+    # path and read rarely, so its construction is kept to three stores.
+    __slots__ = ("_args", "_cal", "_steps")
 
-    start: dt.datetime
-    unit: str
-    amount: int | Decimal
-    calendar: str | None
-    before: tuple[str, dt.datetime] | None
-    notes: tuple[str, ...]
-    _cal: Calendar | None
+    _args: tuple[dt.datetime, str, int | Decimal, tuple[str, dt.datetime] | None, tuple[str, ...]]
+    _cal: Calendar | str | None
+    """The calendar (or, once pickled, its name)."""
     _steps: dict[str, Any] | None
 
     def __init__(
@@ -144,28 +142,51 @@ class Explanation:
         start: dt.datetime,
         unit: str,
         amount: int | Decimal,
-        calendar: Calendar | None = None,
+        calendar: Calendar | str | None = None,
         before: tuple[str, dt.datetime] | None = None,
         notes: tuple[str, ...] = (),
     ) -> None:
-        setattr_ = object.__setattr__
-        setattr_(self, "start", start)
-        setattr_(self, "unit", unit)
-        setattr_(self, "amount", amount)
-        setattr_(self, "calendar", calendar.name if calendar is not None else None)
-        setattr_(self, "before", before)
-        setattr_(self, "notes", notes)
-        setattr_(self, "_cal", calendar)
-        setattr_(self, "_steps", None)
+        _set(self, "_args", (start, unit, amount, before, notes))
+        _set(self, "_cal", calendar)
+        _set(self, "_steps", None)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"Explanation is immutable: cannot set {name!r}")
 
     @property
+    def start(self) -> dt.datetime:
+        """When the clock started."""
+        return self._args[0]
+
+    @property
+    def unit(self) -> str:
+        return self._args[1]
+
+    @property
+    def amount(self) -> int | Decimal:
+        """How many units (the rule's ``within``)."""
+        return self._args[2]
+
+    @property
+    def before(self) -> tuple[str, dt.datetime] | None:
+        """For a notice deadline: the event field and the instant it counts back from."""
+        return self._args[3]
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return self._args[4]
+
+    @property
+    def calendar(self) -> str | None:
+        """The name of the calendar the due time was counted on (None for elapsed units)."""
+        cal = self._cal
+        return cal if cal is None or isinstance(cal, str) else cal.name
+
+    @property
     def steps(self) -> dict[str, Any]:
         """Calendar steps: day zero, cut-off, holidays and weekends skipped, make-up days."""
         if self._steps is None:
-            object.__setattr__(self, "_steps", _calendar_steps(self))
+            _set(self, "_steps", _calendar_steps(self))
         assert self._steps is not None
         return dict(self._steps)
 
@@ -202,8 +223,7 @@ class Explanation:
         return out
 
     def _key(self) -> tuple[Any, ...]:
-        steps = tuple(sorted(self.steps.items()))
-        return (self.start, self.unit, self.amount, self.calendar, self.before, self.notes, steps)
+        return (self._args, self.calendar, tuple(sorted(self.steps.items())))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Explanation):
@@ -211,42 +231,32 @@ class Explanation:
         return self._key() == other._key()
 
     def __hash__(self) -> int:
-        return hash((self.start, self.unit, self.amount, self.calendar))
+        return hash((self._args[:3], self.calendar))
 
     def __repr__(self) -> str:
         return f"Explanation({self.to_dict()!r})"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        state = (
-            self.start,
-            self.unit,
-            self.amount,
-            self.calendar,
-            self.before,
-            self.notes,
-            self.steps,
-        )
-        return (_restore_explanation, state)
+        return (_restore_explanation, (self._args, self.calendar, self.steps))
+
+
+_set = object.__setattr__
 
 
 def _restore_explanation(
-    start: dt.datetime,
-    unit: str,
-    amount: int | Decimal,
+    args: tuple[dt.datetime, str, int | Decimal, tuple[str, dt.datetime] | None, tuple[str, ...]],
     calendar: str | None,
-    before: tuple[str, dt.datetime] | None,
-    notes: tuple[str, ...],
     steps: dict[str, Any],
 ) -> Explanation:
-    ex = Explanation(start, unit, amount, None, before, notes)
-    object.__setattr__(ex, "calendar", calendar)
-    object.__setattr__(ex, "_steps", steps)
+    start, unit, amount, before, notes = args
+    ex = Explanation(start, unit, amount, calendar, before, notes)
+    _set(ex, "_steps", steps)
     return ex
 
 
 def _calendar_steps(ex: Explanation) -> dict[str, Any]:
     cal = ex._cal
-    if cal is None:
+    if cal is None or isinstance(cal, str):
         return {}
     if ex.unit == "workdays":
         if ex.before is not None:
