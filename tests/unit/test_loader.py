@@ -191,7 +191,7 @@ def test_overlay_overrides_params_replaces_disables_and_adds(
 pack: mini-province
 version: "1.0-p"
 title: Provincial overlay
-extends: {mini_pack_path}
+extends: mini/pack.yaml   # relative to this overlay's directory
 params:
   arrival_minutes: {{urban: 30}}
 disable: [major-offence]
@@ -228,7 +228,7 @@ rules:
 def test_overlay_naming_an_unknown_rule_is_an_error(tmp_path: Path, mini_pack_path: Path) -> None:
     overlay = _write(
         tmp_path,
-        f"pack: o\nversion: '1'\ntitle: o\nextends: {mini_pack_path}\ndisable: [nope]\n",
+        "pack: o\nversion: '1'\ntitle: o\nextends: mini\ndisable: [nope]\n",
         "o.yaml",
     )
     with pytest.raises(PackError) as err:
