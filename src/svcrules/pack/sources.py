@@ -381,7 +381,8 @@ def _refuse_anchors(text: str, file: str | None) -> None:
             [
                 Diagnostic(
                     "pack.syntax",
-                    f"{what} (`{'*' if what == 'an alias' else '&'}{anchor}`) in a pack: YAML anchors and aliases are refused",
+                    f"{what} (`{'*' if what == 'an alias' else '&'}{anchor}`) in a pack: "
+                    "YAML anchors and aliases are refused",
                     file=file,
                     line=mark.line + 1,
                     column=mark.column + 1,
