@@ -9,12 +9,13 @@ exponent; ``json``'s recursive parser; YAML aliases) can be made to run for long
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import Context, Decimal
 from itertools import accumulate
 from typing import Any, Final
 
 MAX_DIGITS: Final = 40
-"""Most significant digits of a number (an integer's digits, a decimal's coefficient).
+"""Most significant digits of a number (an integer's digits; a decimal's coefficient, trailing
+zeros not counted).
 
 Decimal arithmetic runs at 28 digits; 40 leaves room for any 128-bit identifier (39 digits)."""
 
@@ -43,6 +44,11 @@ MAX_EVENT_ITEMS: Final = 10_000
 """Most items (counted through nested lists and mappings) in one list field of an event."""
 
 
+DIGITS_CONTEXT: Final = Context(prec=MAX_DIGITS)
+"""``DIGITS_CONTEXT.plus(x) == x`` exactly when a finite ``x`` has at most MAX_DIGITS significant
+digits: the cheap test the generated event validator uses."""
+
+
 def int_problem(value: int) -> str | None:
     """Why ``value`` is out of bounds, or ``None`` (cheap: two comparisons)."""
     if -INT_BOUND < value < INT_BOUND:
@@ -57,8 +63,11 @@ def decimal_problem(value: Decimal) -> str | None:
     if value.is_zero():
         return None  # 0E+999999999 is still zero; callers normalise it
     _, digits, _ = value.as_tuple()
-    if len(digits) > MAX_DIGITS:
-        return f"number with {len(digits)} significant digits (at most {MAX_DIGITS})"
+    significant = len(digits)
+    while digits[significant - 1] == 0:  # trailing zeros are not significant: 1.000 is 1
+        significant -= 1
+    if significant > MAX_DIGITS:
+        return f"number with {significant} significant digits (at most {MAX_DIGITS})"
     if not -MAX_NUMBER_EXPONENT <= value.adjusted() <= MAX_NUMBER_EXPONENT:
         return (
             f"number of magnitude 1e{value.adjusted()} (the exponent must be between "

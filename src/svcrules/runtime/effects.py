@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from svcrules.calendars import Calendar
 from svcrules.errors import EventError
+from svcrules.limits import number_problem
 from svcrules.runtime.due import due_after, due_before, period_label, require_instant
 from svcrules.runtime.results import (
     Cite,
@@ -119,6 +120,9 @@ class DeductEffect:
     def __call__(self, e: Mapping[str, Any], points: Any, subject: Any) -> Deduction:
         if isinstance(points, bool) or not isinstance(points, int | Decimal):
             raise TypeError(f"points must be a number, got {type(points).__name__}")
+        problem = number_problem(points)  # before int(), quadratic in a decimal's exponent
+        if problem is not None:
+            raise ValueError(f"points out of bounds: {problem}")
         if points <= 0 or points != int(points):
             raise ValueError(f"points must be a positive whole number, got {points}")
         if subject is None:

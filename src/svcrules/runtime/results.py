@@ -10,6 +10,7 @@ from typing import Any, Literal, NamedTuple
 
 from svcrules.calendars import Calendar
 from svcrules.errors import EventError
+from svcrules.limits import MAX_DIGITS
 
 Severity = Literal["hard", "soft"]
 
@@ -23,7 +24,11 @@ def _iso(value: Any) -> Any:
     if isinstance(value, dt.timedelta):
         return value.total_seconds()
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else str(value)
+        # a whole number prints as an integer, but never int() a huge exponent (quadratic)
+        finite = value.is_finite() and value.adjusted() <= MAX_DIGITS
+        if finite and value == value.to_integral_value():
+            return int(value)
+        return str(value)
     if isinstance(value, tuple | list):
         return [_iso(v) for v in value]
     if isinstance(value, Mapping):
