@@ -223,7 +223,7 @@ def _rule_code(
             # Reads only params, which are fixed for this compiled pack: evaluate it once here.
             # If that fails (a bad override), leave it to event time, which reports the rule.
             try:
-                g[f"_r{k}{site}_value"] = x.evaluate({}, params)
+                g[f"_r{k}{site}_value"] = x.fold(params)  # bounded work, see Expr.fold
                 return f"_r{k}{site}_value"
             except EVAL_ERRORS:
                 pass
