@@ -12,6 +12,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from svcrules.calendars import Calendar
+from svcrules.diagnostics import Diagnostic
 from svcrules.errors import EventError
 from svcrules.limits import number_problem
 from svcrules.runtime.due import due_after, due_before, period_label, require_instant
@@ -54,6 +55,18 @@ class DeadlineEffect:
             start = require_instant(start, "the clock's start")
         before = None
         if self.before is not None:
+            if ref is None:
+                raise EventError(
+                    [
+                        Diagnostic(
+                            "event.missing-field",
+                            f"`{e.get('type')}` event has no `{self.before}`, which rule "
+                            f"{self.meta.rule!r} counts its notice deadline back from",
+                            f"$.{self.before}",
+                            rule=self.meta.rule,
+                        )
+                    ]
+                )
             ref = require_instant(ref, self.before)
             due, due_date = due_before(self.unit, amount, ref, self.tz, self.calendar)
             before = (self.before, ref)

@@ -186,6 +186,19 @@ CONVERTERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
+def default_problem(ftype: str, value: Any) -> str | None:
+    """Why ``value`` cannot be the default of a field of type ``ftype`` (enums aside), or None:
+    checked when the pack loads, since the default stands in for a missing value unchecked."""
+    convert = CONVERTERS.get(ftype)
+    if convert is None:
+        return None
+    try:
+        convert(value)
+    except _Bad as bad:
+        return bad.message
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class FieldShape:
     name: str
