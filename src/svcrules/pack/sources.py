@@ -154,20 +154,37 @@ def _read_json(text: str, file: str | None) -> Document:
     try:
         doc = _compose(text, file)
     except PackError as exc:
-        if duplicates and "pack.duplicate-key" in exc.codes:
-            raise  # the composer located them
-        if duplicates:
-            raise PackError(
-                Diagnostic(
-                    "pack.duplicate-key",
-                    f"key {key!r} appears twice; the second would silently win",
-                    file=file,
-                )
-                for key in dict.fromkeys(duplicates)
-            ) from None
-        # valid JSON that PyYAML 1.1 cannot compose: keep the data, drop positions
-        return check_data(Document(data, file))
+        # Either PyYAML 1.1 cannot compose this valid JSON (then positions are lost), or the
+        # composer found what `json` let through (duplicate keys, numbers out of bounds) and
+        # located it: prefer its diagnostics then.
+        plain = Document(data, file)
+        if duplicates or not _passes(plain):
+            if set(exc.codes) & _DATA_CODES:
+                raise
+            if duplicates:
+                raise PackError(
+                    Diagnostic(
+                        "pack.duplicate-key",
+                        f"key {key!r} appears twice; the second would silently win",
+                        file=file,
+                    )
+                    for key in dict.fromkeys(duplicates)
+                ) from None
+        return check_data(plain)
     return check_data(Document(data, file, doc.keys, doc.values))
+
+
+_DATA_CODES = frozenset(
+    {"pack.duplicate-key", "pack.bad-number", "pack.bad-value", "pack.too-deep"}
+)
+
+
+def _passes(doc: Document) -> bool:
+    try:
+        check_data(doc)
+    except PackError:
+        return False
+    return True
 
 
 class _BadNumber:
