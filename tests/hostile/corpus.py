@@ -647,3 +647,12 @@ def missing_before_field() -> Any:
         "    deadline: {clock: c, within: 3, unit: days, before: when_due}\n"
     )
     return _evaluate_with(_rule_pack(rule))
+
+
+@case("expr.too-large", located=True)
+def expr_literal_1e999999999() -> Any:
+    rule = (
+        "  - id: r\n    on: thing.happened\n    cite: {doc: d}\n"
+        '    when: "n < 1e999999999"\n    escalate: {to: boss}\n'
+    )
+    return _evaluate_with(_rule_pack(rule))

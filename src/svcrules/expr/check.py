@@ -255,7 +255,7 @@ class _Checker:
             return
         if isinstance(value, int | float):
             number = _float_literal(self.text, node) if isinstance(value, float) else Decimal(value)
-            if not abs(number) <= MAX_INT:
+            if not number.copy_abs() <= MAX_INT:  # copy_abs: no context, so no Overflow
                 self.report(
                     "expr.too-large",
                     f"number literal {_describe(node)} is larger than 10**18",
