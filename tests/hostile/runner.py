@@ -14,6 +14,7 @@ import os
 import resource
 import signal
 import sys
+import tempfile
 import time
 import traceback
 from typing import Any
@@ -121,10 +122,12 @@ def warm_up() -> None:
 
 def main(names: list[str]) -> None:
     warm_up()
-    for name in names:
-        result = run_case(name)
-        result["name"] = name
-        print(json.dumps(result, default=repr), flush=True)
+    with tempfile.TemporaryDirectory(prefix="svcrules-hostile-") as scratch:
+        tempfile.tempdir = scratch  # the cases' files, removed with the batch
+        for name in names:
+            result = run_case(name)
+            result["name"] = name
+            print(json.dumps(result, default=repr), flush=True)
 
 
 if __name__ == "__main__":
