@@ -34,13 +34,35 @@ def _divide(a: Any, b: Any) -> Any:
     return a / b
 
 
+_SIZED = (str, bytes, list, tuple)
+
+
+def _cells(x: Any) -> int:
+    """A value's size as docs/expressions.md defines it: characters, bytes, or items plus the
+    cells of the strings and lists held, counted each time they occur."""
+    if isinstance(x, str | bytes):
+        return len(x)
+    if isinstance(x, list | tuple):
+        return len(x) + sum(_cells(i) for i in x if isinstance(i, _SIZED))
+    return 1
+
+
 def _multiply(a: Any, b: Any) -> Any:
-    sequences = (str, list, tuple)
-    if isinstance(a, sequences) and isinstance(b, int) and len(a) * b > MAX_SEQUENCE:
-        raise ValueError("sequence too long")
-    if isinstance(b, sequences) and isinstance(a, int) and len(b) * a > MAX_SEQUENCE:
-        raise ValueError("sequence too long")
+    for seq, n in ((a, b), (b, a)):
+        if (
+            isinstance(seq, _SIZED)
+            and isinstance(n, int)
+            and n > 0
+            and (n > MAX_SEQUENCE or _cells(seq) * n > MAX_SEQUENCE)
+        ):
+            raise ValueError("value too large")
     return a * b
+
+
+def _add(a: Any, b: Any) -> Any:
+    if isinstance(a, _SIZED) and _cells(a) + _cells(b) > MAX_SEQUENCE:
+        raise ValueError("value too large")
+    return a + b
 
 
 def _power(a: Any, b: Any) -> Any:
@@ -59,7 +81,7 @@ def _modulo(a: Any, b: Any) -> Any:
 
 
 _BINARY: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
-    ast.Add: operator.add,
+    ast.Add: _add,
     ast.Sub: operator.sub,
     ast.Mult: _multiply,
     ast.Div: _divide,

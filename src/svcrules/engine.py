@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, assert_never
 
@@ -15,8 +16,10 @@ from svcrules.calendars import Calendar
 from svcrules.compile import CompiledPack, compile_pack
 from svcrules.diagnostics import Diagnostic
 from svcrules.errors import EventError, PackError, SvcrulesError, internal_error
+from svcrules.limits import number_problem
 from svcrules.pack import deep_merge, load_pack
 from svcrules.pack.schema import Pack
+from svcrules.pack.sources import Document, check_data
 from svcrules.runtime import (
     ClockSignal,
     Deadline,
@@ -51,12 +54,26 @@ class Engine:
         calendars: Mapping[str, Calendar] | None = None,
     ) -> None:
         sources: list[PackSource]
-        sources = [packs] if isinstance(packs, str | Path | Mapping | Pack) else list(packs)
+        if isinstance(packs, str | Path | Mapping | Pack):
+            sources = [packs]
+        elif isinstance(packs, Iterable) and not isinstance(packs, bytes):
+            sources = list(packs)
+        else:
+            raise _bad_argument(
+                "packs", "a pack name, path, mapping or Pack, or a list of them", packs
+            )
+        if edition is not None and not isinstance(edition, str):
+            raise _bad_argument("edition", "an edition name", edition)
+        if params is not None and not isinstance(params, Mapping):
+            raise _bad_argument("params", "a mapping of param names to values", params)
+        if calendars is not None and not isinstance(calendars, Mapping):
+            raise _bad_argument("calendars", "a mapping of calendar names to calendars", calendars)
         if not sources:
             raise PackError([Diagnostic("engine.no-packs", "an Engine needs at least one pack")])
         loaded = [load_pack(s) for s in sources]
         self.packs: tuple[Pack, ...] = tuple(_with_edition(loaded, edition))
         self.params: dict[str, Any] = dict(params or {})
+        check_data(Document({"params": self.params}, None))  # numbers bounded, no bytes
         _check_params(self.packs, self.params)
         cals = dict(calendars or {})
         _check_calendars(self.packs, cals)
@@ -66,6 +83,10 @@ class Engine:
             )
         except SvcrulesError:
             raise
+        except (MemoryError, RecursionError) as exc:
+            raise PackError(
+                [Diagnostic("pack.resource-limit", f"the pack is too large to compile ({exc!r})")]
+            ) from None
         except Exception as exc:  # a valid pack that fails to compile is a bug in svcrules
             raise internal_error(PackError, "pack.internal", "compiling", exc) from exc
         names = [p.name for p in self.packs]
@@ -109,12 +130,30 @@ class Engine:
             event_id, etype, out = self.raw_outcomes(event)
         except SvcrulesError:
             raise
+        except (MemoryError, RecursionError) as exc:
+            raise EventError(
+                [
+                    Diagnostic(
+                        "event.resource-limit",
+                        f"the event is too large or too deep to evaluate ({type(exc).__name__})",
+                    )
+                ]
+            ) from None
         except Exception as exc:  # a bug in svcrules must still reach the caller as its error
             raise internal_error(EventError, "event.internal", "on this event", exc) from exc
         return _decision(event_id, etype, out)
 
     def evaluate_many(self, events: Iterable[Any]) -> Iterator[Decision | Rejection]:
         """One ``Decision`` or ``Rejection`` per input event, in input order."""
+        if not isinstance(events, Iterable) or isinstance(events, str | bytes | Mapping):
+            raise EventError(
+                [
+                    Diagnostic(
+                        "engine.bad-argument",
+                        f"evaluate_many takes an iterable of events, not {type(events).__name__}",
+                    )
+                ]
+            )
         for index, event in enumerate(events):
             try:
                 yield self.evaluate(event)
@@ -123,13 +162,31 @@ class Engine:
                     event_id: Any = event.id
                 else:
                     event_id = event.get("id") if isinstance(event, Mapping) else None
-                yield Rejection(
-                    event_id=None if event_id is None else str(event_id), index=index, error=exc
-                )
+                yield Rejection(event_id=_id_text(event_id), index=index, error=exc)
 
     def __repr__(self) -> str:
         packs = ", ".join(f"{p.name} {p.version} ({p.edition})" for p in self.packs)
         return f"<Engine {packs}>"
+
+
+def _id_text(event_id: Any) -> str | None:
+    """A rejected event's id as text, if it is a string or a number within bounds."""
+    if isinstance(event_id, str):
+        return event_id
+    if isinstance(event_id, int | Decimal | float) and number_problem(event_id) is None:
+        return str(event_id)
+    return None
+
+
+def _bad_argument(name: str, expected: str, value: Any) -> PackError:
+    return PackError(
+        [
+            Diagnostic(
+                "engine.bad-argument",
+                f"Engine `{name}` must be {expected}, not {type(value).__name__}",
+            )
+        ]
+    )
 
 
 def _decision(event_id: str | None, etype: str, out: list[Outcome]) -> Decision:

@@ -46,7 +46,24 @@ scalars = st.one_of(
     st.booleans(),
     datetimes,
 )
-values = st.one_of(scalars, st.lists(scalars, max_size=4))
+# Extreme values an event may carry past validation's bounds when the caller builds it in Python:
+# huge exponents and digit counts, NaN, infinities, negative zero, long strings (kept few, so
+# the suite stays fast).
+extremes = st.sampled_from(
+    [
+        Decimal("1e999999999"),
+        Decimal("-1e-999999999"),
+        Decimal("1." + "3" * 60),
+        Decimal("NaN"),
+        Decimal("-Infinity"),
+        Decimal("-0"),
+        10**4000,  # 4001 digits; hypothesis must be able to repr it (limit 4300)
+        -(10**40),
+        "9" * 5000,
+        "x" * 5000,
+    ]
+)
+values = st.one_of(scalars, extremes, st.lists(st.one_of(scalars, extremes), max_size=4))
 
 
 def event_for(expr: Expr, data: st.DataObject) -> dict[str, Any]:
@@ -59,6 +76,7 @@ TOKENS = [
     *FIELDS, "params", "params.limit", "params.minutes", "params.codes", "params.__class__",
     *FUNCTIONS, "open", "__import__", "eval", "lambda", "for", "in", "not", "is", "and", "or",
     "if", "else", "None", "True", "0", "1", "2", "7.5", "64", "65", "10**18", "1e400", "1j",
+    "1e999999999", "9" * 5000, "-0", "0e-999999999", "'x' * 10000", "str([a] * 100)",
     "'x'", "'%s'", "'(('", "f'{a}'", "b''", "+", "-", "*", "/", "//", "%", "**", "==", "!=",
     "<", "<=", ">", ">=", "(", ")", "[", "]", "{", "}", ",", ".", ":", ":=", "=", "~", "|",
     "@", "*", " ", "\n", "#", "\\",

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import copy
+import tempfile
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from tests.conftest import MINI_PACK
 
@@ -36,6 +39,27 @@ scalars = st.one_of(
     ),
     st.dates(),
     st.datetimes(),
+    # extreme values (few and bounded in size, so the suite stays fast)
+    st.sampled_from(
+        [
+            Decimal("1e999999999"),
+            Decimal("-1e-999999999"),
+            Decimal("0E+999999999"),
+            Decimal("1." + "3" * 60),
+            Decimal("NaN"),
+            Decimal("-Infinity"),
+            Decimal("-0"),
+            10**4000,  # 4001 digits; hypothesis must be able to repr it (limit 4300)
+            -(10**40),
+            float("inf"),
+            float("nan"),
+            -0.0,
+            b"\x00binary",
+            "x" * 5000,
+            "\ud800",
+            "\x1b[2J",
+        ]
+    ),
 )
 json_like = st.recursive(
     scalars,
@@ -163,3 +187,59 @@ def test_generated_fast_validation_agrees_with_the_full_validation(evt: Any) -> 
     except Exception:
         fast = "unusual"  # left to the full path: always allowed
     assert fast in ("unusual", full)
+
+
+NUMBER_TEXTS = [
+    "1e999999999", "1.0e+999999999", "9" * 5000, "-0", "0e-999999999", "1e-999999999", "NaN",
+    "-Infinity", ".nan", "-.inf", "1." + "3" * 60, "1" * 41, "1" * 40,
+]  # fmt: skip
+PACK_TEXT = {
+    "yaml": 'pack: p\nversion: "1"\ntitle: t\nparams:\n  x: {n}\n',
+    "json": '{{"pack": "p", "version": "1", "title": "t", "params": {{"x": {n}}}}}',
+    "toml": 'pack = "p"\nversion = "1"\ntitle = "t"\n[params]\nx = {n}\n',
+}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(NUMBER_TEXTS), st.sampled_from(sorted(PACK_TEXT)))
+def test_extreme_numbers_in_pack_files_load_or_fail_as_pack_errors(number: str, fmt: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"pack.{fmt}"
+        path.write_text(PACK_TEXT[fmt].format(n=number), encoding="utf-8")
+        try:
+            pack = svcrules.load_pack(path)
+        except PackError as exc:
+            assert not any(c.endswith(".internal") for c in exc.codes), exc.render()
+            return
+    x = pack.spec.params["x"]
+    assert not isinstance(x, int | Decimal | float) or (
+        isinstance(x, bool) or -(10**40) < x < 10**40
+    ), x
+
+
+containers = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-100, 100), st.text(max_size=10)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=10), inner, max_size=4)
+    ),
+    max_leaves=10,
+).filter(lambda v: isinstance(v, list | dict))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(containers, st.sampled_from(["params", "events", "rules", "description"]))
+def test_yaml_aliases_are_refused_with_a_located_syntax_error(shared: Any, key: str) -> None:
+    data = {"pack": "p", "version": "1", "title": "t", key: {"a": shared, "b": [shared]}}
+    text = yaml.safe_dump(data, allow_unicode=True)  # the second occurrence becomes an alias
+    assume("*id" in text)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "pack.yaml"
+        path.write_text(text, encoding="utf-8", errors="surrogatepass")
+        try:
+            svcrules.load_pack(path)
+        except PackError as exc:
+            assert not any(c.endswith(".internal") for c in exc.codes), exc.render()
+            syntax = [d for d in exc.diagnostics if d.code == "pack.syntax"]
+            assert syntax and all(d.line and d.column for d in syntax), exc.render()
+            return
+    raise AssertionError("a pack with YAML aliases loaded")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "examples" / "power-grid-events.jsonl"
@@ -108,3 +111,61 @@ def test_pack_cases_pass() -> None:
     r = svcrules("test", "power-grid")
     assert r.returncode == 0, r.stdout
     assert " passed, 0 failed" in r.stdout
+
+
+def test_table_output_streams_in_chunks_instead_of_buffering_every_row(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from svcrules.cli import commands
+
+    out = io.StringIO()
+    n = commands.TABLE_CHUNK * 2 + 5
+    line = (
+        b'{"type": "voltage.measured", "at": "2024-06-03T21:10:00+08:00", '
+        b'"nominal_v": 220, "phases": 1, "v": 221}\n'
+    )
+    printed_so_far: list[int] = []
+
+    class Events(io.BytesIO):
+        def readline(self, size: int | None = -1) -> bytes:
+            printed_so_far.append(len(out.getvalue()))
+            return super().readline(size)
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(Events(line * n)))
+    monkeypatch.setattr(sys, "stdout", out)
+    assert commands.main(["eval", "power-grid", "-", "--format", "table", "--no-progress"]) == 0
+    assert printed_so_far[commands.TABLE_CHUNK + 1] > 0, "rows were held until the input ended"
+    assert out.getvalue().count("\n") == n + 1  # the header once, then one row per event
+
+
+def test_bad_lines_are_rejected_one_by_one_and_the_batch_goes_on() -> None:
+    good = (
+        b'{"id": "good", "type": "voltage.measured", "at": "2024-06-03T21:10:00+08:00", '
+        b'"nominal_v": 220, "phases": 1, "v": 300}'
+    )
+    bad = [
+        b'{"phases": ' + b"9" * 5000 + b"}",
+        b"[" * 100_000,
+        b'{"id": "\xff"}',
+        good.replace(b'"good"', b'"\\ud800"'),
+        good.replace(b'"v": 300', b'"v": 1e5000'),
+    ]
+    r = subprocess.run(
+        [sys.executable, "-m", "svcrules", "eval", "power-grid", "-"],
+        input=b"\n".join([*bad, good]) + b"\n",
+        capture_output=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert b"Traceback" not in r.stderr, r.stderr.decode()
+    out = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [o["kind"] for o in out] == ["rejection"] * 5 + ["decision"]
+    assert [o["errors"][0]["code"] for o in out[:5]] == [
+        "event.bad-value",
+        "event.bad-json",
+        "event.bad-json",
+        "event.bad-json",
+        "event.bad-value",
+    ]
+    assert b"events: 6, decisions: 1, rejections: 5" in r.stderr
+    assert r.returncode == 1

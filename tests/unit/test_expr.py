@@ -346,7 +346,9 @@ def test_private_attribute_column_points_at_the_name() -> None:
 
 def test_python_reads_e_and_p_and_names_constants_with_the_prefix() -> None:
     source, names = parse_expr("params.limit[area] + 1.5 * min(n, 2)").python("_r7_")
-    assert source == "P['limit'][e['area']] + _fn_mul(_r7_0, _fn_min(e['n'], 2))"
+    # `+` is bounded like `*` (it may concatenate); with a number literal it stays native
+    assert source == "_fn_add(P['limit'][e['area']], _fn_mul(_r7_0, _fn_min(e['n'], 2)))"
+    assert parse_expr("a + 1").python("_r7_")[0] == "e['a'] + 1"
     assert names["_r7_0"] == Decimal("1.5")
     assert names["_fn_min"] is FUNCTIONS["min"]
 

@@ -187,24 +187,24 @@ def test_overlay_overrides_params_replaces_disables_and_adds(
 ) -> None:
     overlay = tmp_path / "province.yaml"
     overlay.write_text(
-        f"""
+        """
 pack: mini-province
 version: "1.0-p"
 title: Provincial overlay
-extends: {mini_pack_path}
+extends: mini/pack.yaml   # relative to this overlay's directory
 params:
-  arrival_minutes: {{urban: 30}}
+  arrival_minutes: {urban: 30}
 disable: [major-offence]
 rules:
   - id: complaint-reply
     on: complaint.received
-    cite: {{doc: doc1, line: 143}}
-    deadline: {{clock: complaint_reply, within: 3, unit: days}}
+    cite: {doc: doc1, line: 143}
+    deadline: {clock: complaint_reply, within: 3, unit: days}
   - id: remote-arrival
     on: fault.reported
     when: area == "remote"
-    cite: {{doc: doc1, line: 118}}
-    deadline: {{clock: arrival, within: 150, unit: minutes}}
+    cite: {doc: doc1, line: 118}
+    deadline: {clock: arrival, within: 150, unit: minutes}
 """,
         encoding="utf-8",
     )
@@ -228,7 +228,7 @@ rules:
 def test_overlay_naming_an_unknown_rule_is_an_error(tmp_path: Path, mini_pack_path: Path) -> None:
     overlay = _write(
         tmp_path,
-        f"pack: o\nversion: '1'\ntitle: o\nextends: {mini_pack_path}\ndisable: [nope]\n",
+        "pack: o\nversion: '1'\ntitle: o\nextends: mini\ndisable: [nope]\n",
         "o.yaml",
     )
     with pytest.raises(PackError) as err:

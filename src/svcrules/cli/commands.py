@@ -8,16 +8,26 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Iterator, Sequence
-from decimal import Decimal
+from dataclasses import replace
 from pathlib import Path
-from typing import IO, Any, TextIO
+from typing import IO, Any
 
 from svcrules import __version__
 from svcrules.diagnostics import Diagnostic
 from svcrules.engine import Engine
 from svcrules.errors import EventError, PackError, SvcrulesError
+from svcrules.limits import (
+    MAX_DEPTH,
+    MAX_EVENT_BYTES,
+    NumberTooLarge,
+    bracket_depth,
+    json_constant,
+    json_float,
+    json_int,
+)
 from svcrules.pack import list_packs, load_pack
 from svcrules.pack.schema import PackSpec
 from svcrules.runtime import DAY_UNITS, Decision, Rejection
@@ -25,6 +35,9 @@ from svcrules.testing import run_cases
 
 EVENT_SUFFIXES = (".jsonl", ".ndjson", ".json")
 PROGRESS_EVERY = 2000
+TABLE_CHUNK = 1000
+"""`--format table` prints this many rows at a time, column widths computed per chunk, so that
+its memory stays flat however long the input."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -33,16 +46,59 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
         return 2
+    for stream in (sys.stdout, sys.stderr):
+        # a lone surrogate from a pack string must not end the run in UnicodeEncodeError; in
+        # JSON output the backslash escape is itself valid JSON
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
     try:
         return int(args.func(args))
-    except PackError as exc:
-        print(exc.render(), file=sys.stderr)
-        return 1
     except SvcrulesError as exc:
-        print(exc.render(), file=sys.stderr)
+        print(_render(exc), file=sys.stderr)
         return 1
     except BrokenPipeError:  # `svcrules eval ... | head` is normal use
         return 0
+
+
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print on a terminal: control and other invisible characters (ESC,
+    newlines, bidi overrides) escaped as ``\\x1b``, ``\\n``, ``\\u202e``; other text as is."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else _escape(c) for c in text)
+
+
+def _escape(c: str) -> str:
+    named = _NAMED_ESCAPES.get(c)
+    if named is not None:
+        return named
+    o = ord(c)
+    return f"\\x{o:02x}" if o < 0x100 else f"\\u{o:04x}" if o < 0x10000 else f"\\U{o:08x}"
+
+
+def _printable_lines(text: str) -> str:
+    """Multi-line text made safe line by line (its own line breaks kept)."""
+    return "\n".join(printable(line) for line in text.split("\n"))
+
+
+def _render(exc: SvcrulesError) -> str:
+    """Diagnostics as text for a terminal: messages echo pack and event strings."""
+    out = []
+    for d in exc.diagnostics:
+        safe = replace(
+            d,
+            message=printable(d.message),
+            path=printable(d.path),
+            file=None if d.file is None else printable(d.file),
+            hint=None if d.hint is None else printable(d.hint),
+            rule=None if d.rule is None else printable(d.rule),
+        )
+        out.append(safe.render())
+    return "\n".join(out)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -122,12 +178,12 @@ def cmd_check(args: argparse.Namespace) -> int:
                 Engine(pack, edition=ed)
         except PackError as exc:
             failed += 1
-            print(exc.render(), file=sys.stderr)
+            print(_render(exc), file=sys.stderr)
             n = len(exc.diagnostics)
-            print(f"{name}: {n} problem{'s' * (n != 1)}", file=sys.stderr)
+            print(f"{printable(name)}: {n} problem{'s' * (n != 1)}", file=sys.stderr)
             continue
         names = ", ".join(pack.spec.editions) or "no editions"
-        print(f"{pack.name} {pack.version}: ok ({len(pack.spec.rules)} rules; {names})")
+        print(printable(f"{pack.name} {pack.version}: ok ({len(pack.spec.rules)} rules; {names})"))
     return 1 if failed else 0
 
 
@@ -144,16 +200,92 @@ def _split_eval_args(args: argparse.Namespace) -> tuple[list[str], str | None]:
     return packs, events
 
 
-def _read_events(stream: IO[str]) -> Iterator[Any]:
-    for lineno, line in enumerate(stream, 1):
-        if not line.strip():
-            continue
-        try:
-            yield json.loads(line, parse_float=Decimal)
-        except json.JSONDecodeError as exc:
-            yield EventError(
-                [Diagnostic("event.bad-json", f"line {lineno}: {exc.msg}", column=exc.colno)]
+def _read_lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes | None]]:
+    """Numbered raw lines, each read with a bound: a line longer than MAX_EVENT_BYTES is
+    skipped to its end without being held in memory, and given as ``None``."""
+    lineno = 0
+    while True:
+        line = stream.readline(MAX_EVENT_BYTES + 1)
+        if not line:
+            return
+        lineno += 1
+        if len(line) > MAX_EVENT_BYTES and not line.endswith(b"\n"):
+            while True:
+                rest = stream.readline(1 << 16)
+                if not rest or rest.endswith(b"\n"):
+                    break
+            yield lineno, None
+        else:
+            yield lineno, line
+
+
+def _read_events(stream: IO[bytes]) -> Iterator[Any]:
+    """One parsed event, or the ``EventError`` that rejects its line, per non-blank line: a bad
+    line never stops the batch."""
+    for lineno, raw in _read_lines(stream):
+        if raw is None:
+            yield _line_error(
+                "event.too-large", f"line {lineno}: longer than {MAX_EVENT_BYTES} bytes"
             )
+            continue
+        if not raw.strip():
+            continue
+        yield parse_event_line(raw, lineno)
+
+
+def _line_error(code: str, message: str, column: int | None = None) -> EventError:
+    return EventError([Diagnostic(code, message, column=column)])
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def parse_event_line(raw: bytes, lineno: int) -> Any:
+    """A JSON Lines line as an event, or an ``EventError``: invalid UTF-8, nesting deeper than
+    MAX_DEPTH, a lone surrogate (``"\\ud800"``) and numbers out of bounds are refused before or
+    while parsing, never after building something huge."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return _line_error(
+            "event.bad-json",
+            f"line {lineno}: not UTF-8 (byte {exc.start + 1}: {exc.reason})",
+            exc.start + 1,
+        )
+    if bracket_depth(text) > MAX_DEPTH:
+        return _line_error("event.bad-json", f"line {lineno}: nested deeper than {MAX_DEPTH}")
+    try:
+        value = json.loads(
+            text, parse_float=json_float, parse_int=json_int, parse_constant=json_constant
+        )
+    except json.JSONDecodeError as exc:
+        return _line_error("event.bad-json", f"line {lineno}: {exc.msg}", exc.colno)
+    except NumberTooLarge as exc:
+        return _line_error("event.bad-value", f"line {lineno}: {exc}")
+    except RecursionError:  # pragma: no cover - bracket_depth refuses such lines first
+        return _line_error("event.bad-json", f"line {lineno}: nested too deep")
+    if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(value):
+        return _line_error(
+            "event.bad-json", f"line {lineno}: a \\u escape gives a lone surrogate, not text"
+        )
+    return value
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, str):
+            try:
+                node.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+    return False
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -166,22 +298,27 @@ def cmd_eval(args: argparse.Namespace) -> int:
         if not sep:
             return _usage(f"--param takes NAME=JSON, got {item!r}")
         try:
-            params[name] = json.loads(value, parse_float=Decimal)
+            params[name] = json.loads(
+                value, parse_float=json_float, parse_int=json_int, parse_constant=json_constant
+            )
         except json.JSONDecodeError:
             params[name] = value
+        except NumberTooLarge as exc:
+            return _usage(f"--param {name}: {exc}")
     engine = Engine(packs, edition=args.edition, params=params)
     if events_path is None or events_path == "-":
         if sys.stdin.isatty() and events_path is None:
             return _usage("give an EVENTS file (JSON Lines) or - to read standard input")
-        stream: TextIO = sys.stdin
+        stream: IO[bytes] = sys.stdin.buffer
     else:
         try:
-            stream = open(events_path, encoding="utf-8")  # noqa: SIM115 - closed below
+            stream = open(events_path, "rb")  # noqa: SIM115 - closed below
         except OSError as exc:
             return _usage(f"cannot read {events_path}: {exc.strerror}")
     progress = not args.no_progress and sys.stderr.isatty()
     counts = {"events": 0, "decisions": 0, "rejections": 0}
-    table: list[tuple[str, ...]] = [("#", "EVENT", "TYPE", "OUTCOME")]
+    header: tuple[str, ...] | None = ("#", "EVENT", "TYPE", "OUTCOME")
+    table: list[tuple[str, ...]] = []
     try:
         for index, item in enumerate(_read_events(stream)):
             counts["events"] += 1
@@ -196,15 +333,18 @@ def cmd_eval(args: argparse.Namespace) -> int:
                 print(json.dumps(result.to_dict(), ensure_ascii=False))
             else:
                 table.extend(_table_rows(index, item, result))
+                if len(table) >= TABLE_CHUNK:
+                    _print_table([header, *table] if header else table)
+                    header, table = None, []
             if progress and counts["events"] % PROGRESS_EVERY == 0:
                 print(f"\r{counts['events']} events ...", end="", file=sys.stderr, flush=True)
     finally:
-        if stream is not sys.stdin:
+        if stream is not sys.stdin.buffer:
             stream.close()
     if progress and counts["events"] >= PROGRESS_EVERY:
         print("\r", end="", file=sys.stderr)
-    if args.format == "table":
-        _print_table(table)
+    if args.format == "table" and (table or header):
+        _print_table([header, *table] if header else table)
     print(
         f"events: {counts['events']}, decisions: {counts['decisions']}, "
         f"rejections: {counts['rejections']}",
@@ -240,6 +380,7 @@ def _table_rows(index: int, item: Any, result: Decision | Rejection) -> list[tup
 
 
 def _print_table(rows: Sequence[Sequence[str]]) -> None:
+    rows = [[printable(c) for c in r] for r in rows]  # cells echo pack and event strings
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
     for r in rows:
         cells = [c.ljust(w) for c, w in zip(r, widths, strict=False)] + [r[-1]]
@@ -257,9 +398,10 @@ def cmd_test(args: argparse.Namespace) -> int:
             if not r.ok:
                 failed += 1
             if args.verbose or not r.ok:
-                print(r.render())
+                print(_printable_lines(r.render()))
         if report.unexercised:
-            print(f"{report.pack}: rules no case exercises: {', '.join(report.unexercised)}")
+            unexercised = ", ".join(report.unexercised)
+            print(printable(f"{report.pack}: rules no case exercises: {unexercised}"))
     print(f"{total - failed} passed, {failed} failed")
     return 1 if failed else 0
 
@@ -268,29 +410,31 @@ def cmd_explain(args: argparse.Namespace) -> int:
     engine = Engine(args.pack, edition=args.edition)
     cp = engine.compiled[0]
     pack = engine.packs[0]
-    print(f"{cp.name} {cp.version} edition={cp.edition} timezone={cp.timezone.key}")
-    print(f"source: {pack.source}   generated: {cp.filename}")
+    out = printable  # every line echoes pack text: rule ids, expressions, cites, file names
+    print(out(f"{cp.name} {cp.version} edition={cp.edition} timezone={cp.timezone.key}"))
+    print(out(f"source: {pack.source}   generated: {cp.filename}"))
     shown = 0
     for rule in cp.rules:
         if args.rule and rule.id != args.rule:
             continue
         shown += 1
-        print(f"\n{rule.id}  [{rule.effect}, {rule.severity}]  {rule.location}")
-        print(f"  on:    {', '.join(rule.on)}")
+        print()
+        print(out(f"{rule.id}  [{rule.effect}, {rule.severity}]  {rule.location}"))
+        print(out(f"  on:    {', '.join(rule.on)}"))
         if rule.when:
-            print(f"  when:  {rule.when}")
-        print(f"  does:  {rule.summary}")
-        print(f"  cite:  {rule.cite}")
+            print(out(f"  when:  {rule.when}"))
+        print(out(f"  does:  {rule.summary}"))
+        print(out(f"  cite:  {rule.cite}"))
         if rule.catalog:
-            print(f"  implements: {', '.join(rule.catalog)}")
+            print(out(f"  implements: {', '.join(rule.catalog)}"))
     if args.rule and not shown:
         active = ", ".join(r.id for r in cp.rules)
-        return _usage(f"no active rule {args.rule!r} in this edition (active: {active})")
+        return _usage(out(f"no active rule {args.rule!r} in this edition (active: {active})"))
     if args.source:
-        print(f"\n# --- generated Python ({cp.filename}) ---")
+        print(out(f"\n# --- generated Python ({cp.filename}) ---"))
         for n, line in enumerate(cp.source.splitlines(), 1):
             rule_id = cp.line_rules.get(n, "")
-            print(f"{n:4d}  {line:<90} {('# ' + rule_id) if rule_id else ''}".rstrip())
+            print(out(f"{n:4d}  {line:<90} {('# ' + rule_id) if rule_id else ''}".rstrip()))
     return 0
 
 

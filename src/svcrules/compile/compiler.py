@@ -207,7 +207,7 @@ def _rule_code(
             # Reads only params, which are fixed for this compiled pack: evaluate it once here.
             # If that fails (a bad override), leave it to event time, which reports the rule.
             try:
-                g[prefix + "value"] = x.evaluate({}, params)
+                g[prefix + "value"] = x.fold(params)  # bounded work, see Expr.fold
                 return prefix + "value"
             except EVAL_ERRORS:
                 pass

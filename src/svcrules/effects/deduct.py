@@ -19,6 +19,7 @@ from svcrules.effects.base import (
     Name,
     Site,
 )
+from svcrules.limits import number_problem
 from svcrules.runtime.due import period_label
 from svcrules.runtime.effects import RuleMeta
 from svcrules.runtime.results import Deduction
@@ -71,6 +72,9 @@ class DeductEffect:
     def __call__(self, e: Mapping[str, Any], points: Any, subject: Any) -> Deduction:
         if isinstance(points, bool) or not isinstance(points, int | Decimal):
             raise TypeError(f"points must be a number, got {type(points).__name__}")
+        problem = number_problem(points)  # before int(), quadratic in a decimal's exponent
+        if problem is not None:
+            raise ValueError(f"points out of bounds: {problem}")
         if points <= 0 or points != int(points):
             raise ValueError(f"points must be a positive whole number, got {points}")
         if subject is None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import ast
 import difflib
+import io
 import re
+import tokenize
 import warnings
 from collections.abc import Collection, Mapping, Sequence
 from decimal import Decimal
@@ -99,6 +101,24 @@ def _bracket_depth(text: str) -> int | None:
                 i += 2 if text[i] == "\\" else 1
             i += len(quote) - 1
         i += 1
+    return None
+
+
+def _raw_cr_in_string(body: str) -> int | None:
+    """Offset of the first raw CR inside a string literal, or None.
+
+    Python's tokenizer turns a raw CR (or CRLF) inside a triple-quoted literal into LF: the value
+    would differ from the text written, so such a literal is refused (an escaped ``\\r`` is
+    kept). Only run on text that contains a CR; a text that does not tokenize is left to
+    ``ast.parse`` to report."""
+    lines = _Lines(body)
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(body, newline="").readline):
+            if tok.type == tokenize.STRING and "\r" in tok.string:
+                start = lines.starts[tok.start[0] - 1] + tok.start[1]
+                return body.index("\r", start)
+    except (tokenize.TokenError, SyntaxError):
+        return None
     return None
 
 
@@ -235,7 +255,7 @@ class _Checker:
             return
         if isinstance(value, int | float):
             number = _float_literal(self.text, node) if isinstance(value, float) else Decimal(value)
-            if not abs(number) <= MAX_INT:
+            if not number.copy_abs() <= MAX_INT:  # copy_abs: no context, so no Overflow
                 self.report(
                     "expr.too-large",
                     f"number literal {_describe(node)} is larger than 10**18",
@@ -457,6 +477,15 @@ def parse_expr(
         raise fail("expr.too-deep", f"brackets nested deeper than {MAX_DEPTH}", deep + 1)
     body = text.lstrip(" \t\f\r\n")  # `ast.parse` would call leading blanks an indent
     lead = text[: len(text) - len(body)]
+    raw_cr = _raw_cr_in_string(body) if "\r" in body else None
+    if raw_cr is not None:
+        raise fail(
+            "expr.syntax",
+            "a raw carriage return (CR) inside a string literal, which Python would silently "
+            "read as a line feed",
+            len(lead) + raw_cr + 1,
+            "write it as the escape \\r (or \\n for a line break)",
+        )
     try:
         with warnings.catch_warnings():  # pack text must not print to stderr ("invalid escape")
             warnings.simplefilter("ignore")

@@ -81,7 +81,7 @@ class _Emitter:
             case ast.BinOp():
                 helper = _OPERATORS[type(node.op)]
                 left, right = self.emit(node.left), self.emit(node.right)
-                if helper is None:
+                if helper is None or (helper == "add" and _number_literal(node)):
                     return ast.BinOp(left, node.op, right)
                 func = self.function(helper, _OPERATOR_FUNCTIONS[helper])
                 return ast.Call(func, [left, right], [])
@@ -103,6 +103,15 @@ class _Emitter:
                 func = self.function(name, FUNCTIONS[name])
                 return ast.Call(func, [self.emit(a) for a in node.args], [])
         raise AssertionError(f"unvalidated node {type(node).__name__}")  # pragma: no cover
+
+
+def _number_literal(node: ast.BinOp) -> bool:
+    """Whether an operand is a number literal: then `+` adds numbers (or fails), never
+    concatenates, and stays a native operator on the hot path."""
+    return any(
+        isinstance(x, ast.Constant) and type(x.value) in (int, float)
+        for x in (node.left, node.right)
+    )
 
 
 def _item(value: ast.expr, key: str) -> ast.expr:
@@ -136,6 +145,17 @@ class Expr:
         emitter = _Emitter(self.text, prefix)
         body = ast.fix_missing_locations(ast.Expression(emitter.emit(self.tree.body)))
         return ast.unparse(body), emitter.names
+
+    def fold(self, params: Mapping[str, Any]) -> Any:
+        """The value of an expression that reads only params (constant folding at compile time).
+
+        Its work is bounded like any evaluation's (every value it builds is capped, see
+        `MAX_SEQUENCE`); running out of memory or stack is reported as a `ValueError`, so the
+        compiler leaves the expression to event time, which reports it against the rule."""
+        try:
+            return self.evaluate({}, params)
+        except (MemoryError, RecursionError) as exc:
+            raise ValueError(f"expression too large to evaluate ({type(exc).__name__})") from None
 
     def evaluate(self, event: Mapping[str, Any], params: Mapping[str, Any]) -> Any:
         """The expression's value on one event (ordinary exceptions on bad values)."""

@@ -36,7 +36,15 @@ MAX_ITEMS: Final = 256
 
 
 MAX_SEQUENCE: Final = 10_000
-"""Longest string, list or tuple that `*` may build at event time."""
+"""Largest value, in cells, that `*`, `+` or `str()` may build (at event time and when folding
+constants). A string or bytes counts one cell per character or byte; a list or tuple one per
+item plus the cells of the strings and lists it holds, counted as often as they occur: so
+`[s] * 100` where `s` has 1,000 characters is 100,100 cells, although CPython shares `s`, because
+`str()`, `==` or `in` on it would do that much work."""
+
+
+MAX_SEARCH: Final = 10_000_000
+"""Most text `contains_any` and `count_of` may scan: length of the text times number of words."""
 
 
 MAX_POWER_BITS: Final = 8192
@@ -58,16 +66,54 @@ def _op_div(a: Any, b: Any) -> Any:
     return a / b
 
 
+_SIZED = (str, bytes, list, tuple)
+
+
+def cells(value: Any, budget: int = MAX_SEQUENCE) -> int:
+    """The size of ``value`` in cells (see `MAX_SEQUENCE`), counted only until it passes
+    ``budget``: the count stops early, so this costs at most about ``budget`` steps."""
+    if isinstance(value, str | bytes):
+        return len(value)
+    if not isinstance(value, list | tuple):
+        return 1
+    total = 0
+    stack: list[Any] = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str | bytes):
+            total += len(node)
+        elif isinstance(node, list | tuple):
+            total += len(node)
+            if total > budget:
+                return total
+            stack.extend(x for x in node if isinstance(x, _SIZED))
+        if total > budget:
+            return total
+    return total
+
+
+def _too_big(op: str) -> ValueError:
+    return ValueError(f"{op} would build a value larger than {MAX_SEQUENCE} cells")
+
+
 def _op_mul(a: Any, b: Any) -> Any:
-    """`a * b`, refusing to repeat a string or list past `MAX_SEQUENCE` items."""
+    """`a * b`, refusing to repeat a string, bytes or list past `MAX_SEQUENCE` cells."""
     for seq, n in ((a, b), (b, a)):
         if (
-            isinstance(seq, str | list | tuple)
+            isinstance(seq, _SIZED)
             and isinstance(n, int)
-            and len(seq) * n > MAX_SEQUENCE
+            and n > 0
+            and (n > MAX_SEQUENCE or cells(seq, MAX_SEQUENCE // n) * n > MAX_SEQUENCE)
         ):
-            raise ValueError(f"`*` would build a sequence longer than {MAX_SEQUENCE}")
+            raise _too_big("`*`")
     return a * b
+
+
+def _op_add(a: Any, b: Any) -> Any:
+    """`a + b`, refusing to concatenate strings, bytes or lists past `MAX_SEQUENCE` cells."""
+    if isinstance(a, _SIZED) and cells(a) + cells(b) > MAX_SEQUENCE:
+        raise _too_big("`+`")
+    return a + b
 
 
 def _op_pow(a: Any, b: Any) -> Any:
@@ -112,7 +158,14 @@ def _fn_int(x: Any) -> int:
 
 
 def _fn_str(x: Any) -> str:
-    return str(x)
+    """`str(x)`, refusing to print a value larger than `MAX_SEQUENCE` cells (its text would be
+    larger still): `str([str(big)] * n)` is how the cap on `*` was bypassed."""
+    if isinstance(x, list | tuple) and cells(x) > MAX_SEQUENCE:
+        raise _too_big("`str()`")
+    out = str(x)
+    if len(out) > MAX_SEQUENCE and not isinstance(x, str):
+        raise _too_big("`str()`")
+    return out
 
 
 _MAX_DURATION: Final = Decimal(10**12)
@@ -144,6 +197,8 @@ def _strings(text: Any, items: Any, fn: str) -> tuple[str, list[str]]:
         raise TypeError(f"{fn}() takes a string first, not {type(text).__name__}")
     if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
         raise TypeError(f"{fn}() takes a list of strings second")
+    if (len(text) + 1) * len(items) > MAX_SEARCH:
+        raise ValueError(f"{fn}() would scan more than {MAX_SEARCH} characters")
     return text, list(items)
 
 
@@ -197,7 +252,7 @@ _ARITY: Final[Mapping[str, tuple[int, int]]] = {
 
 
 _OPERATORS: Final[Mapping[type[ast.operator], str | None]] = {
-    ast.Add: None,  # None: stays a native operator
+    ast.Add: "add",  # native when an operand is a number literal (see codegen)
     ast.Sub: None,
     ast.FloorDiv: None,
     ast.Mult: "mul",
@@ -208,6 +263,7 @@ _OPERATORS: Final[Mapping[type[ast.operator], str | None]] = {
 
 
 _OPERATOR_FUNCTIONS: Final[Mapping[str, Callable[[Any, Any], Any]]] = {
+    "add": _op_add,
     "div": _op_div,
     "mul": _op_mul,
     "pow": _op_pow,

@@ -16,7 +16,7 @@ from svcrules.effects.base import CheckContext, Names
 from svcrules.errors import PackError
 from svcrules.expr import Expr, parse_expr
 from svcrules.pack.schema import EFFECTS, CalendarSpec, PackSpec, RuleSpec
-from svcrules.runtime.events import STANDARD_FIELDS
+from svcrules.runtime.events import STANDARD_FIELDS, default_problem
 
 DAY_OR_TIME_UNITS = ("minutes", "hours", "days", "workdays", "months")
 
@@ -125,6 +125,14 @@ def check_vocabulary(spec: PackSpec, names: Names) -> Iterator[Diagnostic]:
                 )
             if f.default is not None and f.type == "enum" and f.default not in (f.values or ()):
                 yield Diagnostic("field.default", f"default {f.default!r} is not a value", path)
+            elif f.default is not None and f.type != "enum":
+                problem = default_problem(f.type, f.default)
+                if problem is not None:
+                    yield Diagnostic(
+                        "field.default",
+                        f"default {f.default!r} is not a valid {f.type}: {problem}",
+                        join_path(path, "default"),
+                    )
     for name, counter in spec.counters.items():
         for j, etype in enumerate(counter.reset_on):
             if etype not in names.events:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -15,37 +15,72 @@ from pydantic import ValidationError
 
 from svcrules.diagnostics import Diagnostic, join_path
 from svcrules.errors import PackError, SvcrulesError, internal_error
+from svcrules.limits import MAX_PACK_BYTES
 from svcrules.pack.checks import ExprTable, check_pack
 from svcrules.pack.overlay import MAX_EXTENDS, _overlay, _RuleOrigin
 from svcrules.pack.pyerrors import _walk, pydantic_diagnostics
-from svcrules.pack.registry import _resolve
+from svcrules.pack.registry import _resolve, resolve_base
 from svcrules.pack.schema import Pack, PackSpec, RuleSpec
-from svcrules.pack.sources import Document, read_file
+from svcrules.pack.sources import Document, check_data, read_file
+
+DEFAULT_ROOT: Path | None = None
+"""The directory every path-like ``extends`` must stay inside when ``load_pack`` gets no
+``root``; ``None``: inside the directory that holds the top-level pack's directory (so sibling
+pack directories work), or the current directory for a pack given as a mapping."""
 
 
-def load_pack(source: str | Path | Mapping[str, Any] | Pack, *, edition: str | None = None) -> Pack:
+@dataclass(frozen=True, slots=True)
+class _Reach:
+    """How far ``extends`` may reach: a resolved directory, and whether the caller set it."""
+
+    root: Path
+    explicit: bool
+
+
+def load_pack(
+    source: str | Path | Mapping[str, Any] | Pack,
+    *,
+    edition: str | None = None,
+    root: str | Path | None = None,
+) -> Pack:
     """Load, validate and check a pack: a built-in name, a plug-in name, a path, or a mapping.
 
+    ``root`` bounds what ``extends`` may read (see ``DEFAULT_ROOT`` and ``docs/security.md``).
     Raises ``PackError`` (``PackNotFoundError`` for an unknown name) and nothing else."""
     try:
-        return _load_pack(source, edition)
+        return _load_pack(source, edition, root if root is not None else DEFAULT_ROOT)
     except SvcrulesError:
         raise
+    except (MemoryError, RecursionError) as exc:
+        raise PackError(
+            [
+                Diagnostic(
+                    "pack.resource-limit",
+                    f"the pack is too large or too complex to load ({type(exc).__name__})",
+                )
+            ]
+        ) from None
     except Exception as exc:  # a bug of ours must still reach the caller as a PackError
         raise internal_error(PackError, "pack.internal", "on this pack", exc) from exc
 
 
-def _load_pack(source: str | Path | Mapping[str, Any] | Pack, edition: str | None) -> Pack:
+def _load_pack(
+    source: str | Path | Mapping[str, Any] | Pack, edition: str | None, root: str | Path | None
+) -> Pack:
     if isinstance(source, Pack):
         if edition is None:
             return source  # keep the edition it was loaded with
         pack = source
     elif isinstance(source, Mapping):
+        check_data(Document(source, None))  # before deepcopy, which recurses
         data = _yaml11_on(copy.deepcopy(dict(source)))
-        pack = _load_document(Document(data, None), None, ())
+        reach = _Reach(Path(root if root is not None else Path.cwd()).resolve(), root is not None)
+        pack = _load_document(Document(data, None), None, (), reach)
     elif isinstance(source, str | Path):
         path = _resolve(source)
-        pack = _load_document(read_file(path), path, ())
+        implicit = path.resolve().parent.parent
+        reach = _Reach(Path(root if root is not None else implicit).resolve(), root is not None)
+        pack = _load_document(read_file(path), path, (), reach)
     else:
         raise PackError(
             [
@@ -88,7 +123,7 @@ def _select_edition(pack: Pack, edition: str | None) -> str | None:
     return edition
 
 
-def _load_document(doc: Document, path: Path | None, chain: tuple[str, ...]) -> Pack:
+def _load_document(doc: Document, path: Path | None, chain: tuple[str, ...], reach: _Reach) -> Pack:
     data = doc.data
     if not isinstance(data, Mapping):
         raise PackError(
@@ -98,7 +133,13 @@ def _load_document(doc: Document, path: Path | None, chain: tuple[str, ...]) -> 
     origins: list[_RuleOrigin]
     extends = data.get("extends")
     if isinstance(extends, str):
-        base_path = _resolve(extends, path.parent if path else None)
+        here = path.parent if path else (reach.root if reach.explicit else Path.cwd())
+        try:
+            base_path, named = resolve_base(extends, here, reach.root, reach.explicit)
+        except PackError as exc:
+            raise type(exc)(doc.locate(d) for d in exc.diagnostics) from None
+        if named:  # a built-in or plug-in pack's own `extends` stay beside it
+            reach = _Reach(base_path.resolve().parent.parent, False)
         key = str(base_path.resolve())
         if key in chain or len(chain) >= MAX_EXTENDS:
             raise PackError(
@@ -111,8 +152,8 @@ def _load_document(doc: Document, path: Path | None, chain: tuple[str, ...]) -> 
                     )
                 ]
             )
-        base_doc = read_file(base_path)
-        base = _load_document(base_doc, base_path, (*chain, key))
+        base_doc = _read_base(base_path, extends, doc)
+        base = _load_document(base_doc, base_path, (*chain, key), reach)
     spec, problems, index = _validate(doc)
     located = [doc.locate(d) for d in problems]
     if base is None:
@@ -137,6 +178,39 @@ def _load_document(doc: Document, path: Path | None, chain: tuple[str, ...]) -> 
         locations=locations,
         exprs=exprs,
     )
+
+
+_PACK_KEY = re.compile(r"""^\s*["']?pack["']?\s*[:=]""", re.MULTILINE)
+
+
+def _read_base(path: Path, extends: str, overlay: Document) -> Document:
+    """The document ``extends`` names, refused unless it is a pack (a ``pack`` key at its top).
+
+    Nothing of a file that is not a pack is shown: not its keys, values or syntax errors, since
+    ``extends`` must not become a way to print other files."""
+    not_a_pack = PackError(
+        [
+            overlay.locate(
+                Diagnostic(
+                    "pack.not-a-pack",
+                    f"`extends` names {extends!r}, which is not a pack "
+                    "(a pack has a `pack` key at its top); its content is not shown",
+                    "$.extends",
+                )
+            )
+        ]
+    )
+    try:
+        with path.open("rb") as f:
+            head = f.read(MAX_PACK_BYTES + 1).decode("utf-8", errors="replace")
+    except OSError:
+        head = ""
+    if not _PACK_KEY.search(head):
+        raise not_a_pack
+    doc = read_file(path)
+    if not isinstance(doc.data, Mapping) or "pack" not in doc.data:
+        raise not_a_pack
+    return doc
 
 
 def _validate(doc: Document) -> tuple[PackSpec, list[Diagnostic], list[int]]:

@@ -108,6 +108,68 @@ def _resolve(name_or_path: str | Path, relative_to: Path | None = None) -> Path:
     )
 
 
+def _looks_like_path(text: str) -> bool:
+    return "/" in text or "\\" in text or Path(text).suffix.lower() in FORMATS
+
+
+def resolve_base(
+    name: str, overlay_dir: Path, root: Path, explicit_root: bool
+) -> tuple[Path, bool]:
+    """Where an overlay's ``extends`` points, and whether it is a named (built-in or plug-in) pack.
+
+    A name is a built-in or plug-in pack, else a pack directory beside the overlay. A path is
+    relative to the overlay's directory; an absolute path is refused unless the caller set a
+    root. Either way a path must resolve (symbolic links followed) inside ``root``: ``extends``
+    is no way to read files elsewhere. Raises ``PackError`` (``overlay.outside-root``,
+    ``pack.not-found``).
+    """
+    if not _looks_like_path(name):
+        builtin = builtin_dir() / name
+        found = _pack_file(builtin) if builtin.is_dir() else None
+        if found is not None:
+            return found, True
+        plugin = _plugin_packs().get(name)
+        if plugin is not None:
+            found = _pack_file(plugin) if plugin.is_dir() else plugin
+            if found is not None and found.is_file():
+                return found, True
+    p = Path(name)
+    if p.is_absolute() and not explicit_root:
+        raise _outside(name, "an absolute path is refused unless the caller sets a root")
+    resolved = (p if p.is_absolute() else overlay_dir / p).resolve()
+    if resolved.is_dir():
+        found = _pack_file(resolved)
+        resolved = found.resolve() if found is not None else resolved
+    if not resolved.is_relative_to(root):
+        raise _outside(name, f"it leads outside {str(root)!r}")
+    if resolved.is_file():
+        return resolved, False
+    raise PackNotFoundError(
+        [
+            Diagnostic(
+                "pack.not-found",
+                f"`extends` names {name!r}: no built-in pack, plug-in pack or pack file "
+                "beside the overlay has that name",
+                "$.extends",
+            )
+        ]
+    )
+
+
+def _outside(name: str, why: str) -> PackError:
+    return PackError(
+        [
+            Diagnostic(
+                "overlay.outside-root",
+                f"`extends` names {name!r}, which is not allowed: {why}",
+                "$.extends",
+                hint="name a built-in or plug-in pack, or a path relative to the overlay "
+                "that stays inside the root (load_pack(..., root=...))",
+            )
+        ]
+    )
+
+
 def list_packs() -> list[PackInfo]:
     """Built-in and plug-in packs, by name; a pack that fails to load is still listed."""
     out: list[PackInfo] = []

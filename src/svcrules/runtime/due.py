@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 
 from svcrules.calendars import Calendar
+from svcrules.limits import number_problem
 
 DAY_UNITS = frozenset({"days", "workdays", "months"})
 
@@ -25,9 +26,17 @@ def end_of_day(day: dt.date, tz: ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day, END_OF_DAY, tzinfo=tz)
 
 
+def _bounded(amount: int | Decimal, unit: str) -> None:
+    """Refuse an amount out of bounds before ``int()`` (quadratic in a decimal's exponent)."""
+    problem = number_problem(amount)
+    if problem is not None:
+        raise ValueError(f"a deadline of {unit} needs a number within bounds: {problem}")
+
+
 def _whole(amount: int | Decimal, unit: str) -> int:
     if isinstance(amount, bool) or not isinstance(amount, int | Decimal):
         raise TypeError(f"a deadline of {unit} needs a number, got {type(amount).__name__}")
+    _bounded(amount, unit)
     if amount != int(amount):
         raise ValueError(f"a deadline of {unit} needs a whole number, got {amount}")
     return int(amount)
@@ -39,6 +48,7 @@ def _elapsed(unit: str, amount: int | Decimal) -> dt.timedelta:
         return dt.timedelta(minutes=amount) if unit == "minutes" else dt.timedelta(hours=amount)
     if isinstance(amount, bool) or not isinstance(amount, int | Decimal):
         raise TypeError(f"a deadline of {unit} needs a number, got {type(amount).__name__}")
+    _bounded(amount, unit)
     seconds = Decimal(amount) * (60 if unit == "minutes" else 3600)
     return dt.timedelta(seconds=int(seconds), microseconds=int((seconds % 1) * 1_000_000))
 
@@ -64,6 +74,9 @@ def due_after(
         tz = cal.tz
     elif unit == "business_hours":
         assert cal is not None
+        if isinstance(amount, bool) or not isinstance(amount, int | Decimal):
+            raise TypeError(f"a deadline of {unit} needs a number, got {type(amount).__name__}")
+        _bounded(amount, unit)
         due = cal.add_business_hours(start, Decimal(amount))
         return due, due.astimezone(cal.tz).date()
     else:  # pragma: no cover - the schema admits no other unit

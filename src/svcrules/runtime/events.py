@@ -16,6 +16,17 @@ from typing import Any
 
 from svcrules.diagnostics import Diagnostic
 from svcrules.errors import EventError
+from svcrules.limits import (
+    DIGITS_CONTEXT,
+    INT_BOUND,
+    MAX_DEPTH,
+    MAX_EVENT_ITEMS,
+    MAX_NUMBER_EXPONENT,
+    MAX_NUMBER_TEXT,
+    decimal_problem,
+    int_problem,
+    number_problem,
+)
 from svcrules.runtime.source import compile_source, register_source
 
 STANDARD_FIELDS = ("id", "type", "at", "case", "subject")
@@ -47,19 +58,38 @@ def _kind(value: Any) -> str:
     return "null" if value is None else type(value).__name__
 
 
+def _bounded_int(value: int) -> int:
+    problem = int_problem(value)
+    if problem is not None:
+        raise _Bad("event.bad-value", problem)
+    return value
+
+
+def _bounded_decimal(value: Decimal) -> Decimal:
+    """``value`` within the digit and exponent bounds (``int()`` of it is then instant)."""
+    problem = decimal_problem(value)
+    if problem is not None:
+        raise _Bad("event.bad-value", problem)
+    return Decimal(0).copy_sign(value) if value.is_zero() else value
+
+
 def _string(value: Any) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
+        return str(_bounded_int(value))
     raise _Bad("event.bad-type", f"expected a string, got {_kind(value)}")
 
 
 def _int(value: Any) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, Decimal | float) and value == int(value):
-        return int(value)
+        return _bounded_int(value)
+    if isinstance(value, float):
+        value = _number(value)
+    if isinstance(value, Decimal):
+        value = _bounded_decimal(value)  # before int(), which is quadratic in the exponent
+        if value == value.to_integral_value():
+            return int(value)
     raise _Bad("event.bad-type", f"expected an integer, got {_kind(value)} {value!r}")
 
 
@@ -67,20 +97,19 @@ def _number(value: Any) -> Decimal:
     if isinstance(value, bool):
         raise _Bad("event.bad-type", "expected a number, got bool")
     if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise _Bad("event.bad-value", f"{value} is not a finite number")
-        return value
+        return _bounded_decimal(value)
     if isinstance(value, int):
-        return Decimal(value)
+        return Decimal(_bounded_int(value))
     if isinstance(value, float | str):
         # str(float) is the shortest repr that round-trips: 235.4 stays 235.4, not 235.4000000001
+        text = str(value).strip()
+        if len(text) > MAX_NUMBER_TEXT:
+            raise _Bad("event.bad-value", f"number written with {len(text)} characters")
         try:
-            out = Decimal(str(value).strip())
+            out = Decimal(text)
         except InvalidOperation:
             raise _Bad("event.bad-type", f"expected a number, got {value!r}") from None
-        if not out.is_finite():
-            raise _Bad("event.bad-value", f"{value!r} is not a finite number")
-        return out
+        return _bounded_decimal(out)
     raise _Bad("event.bad-type", f"expected a number, got {_kind(value)}")
 
 
@@ -105,8 +134,46 @@ def _date(value: Any) -> dt.date:
 
 def _list(value: Any) -> tuple[Any, ...]:
     if isinstance(value, list | tuple):
+        problem = _bulk_problem(value)
+        if problem is not None:
+            raise _Bad("event.bad-value", problem)
         return tuple(value)
     raise _Bad("event.bad-type", f"expected a list, got {_kind(value)}")
+
+
+def _bulk_problem(value: Any) -> str | None:
+    """Why a list (or any nested value) is too big, too deep or holds a number out of bounds:
+    expressions may compare, search or print it, so its size is bounded here, once."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    items = 0
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, list | tuple | Mapping):
+            if depth >= MAX_DEPTH:
+                return f"nested deeper than {MAX_DEPTH} levels"
+            items += len(node)
+            if items > MAX_EVENT_ITEMS:
+                return f"more than {MAX_EVENT_ITEMS} items"
+            stack.extend(
+                (v, depth + 1) for v in (node.values() if isinstance(node, Mapping) else node)
+            )
+        elif isinstance(node, int | Decimal | float):
+            problem = number_problem(node)
+            if problem is not None:
+                return problem
+    return None
+
+
+def _event_id(value: Any) -> str | None:
+    """The event's id as text: a string, or a number within bounds."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, list | tuple | Mapping):
+        raise _Bad("event.bad-type", f"`id` is a string or a number, not {_kind(value)}")
+    problem = number_problem(value)
+    if problem is not None:
+        raise _Bad("event.bad-value", f"`id`: {problem}")
+    return str(value)
 
 
 CONVERTERS: dict[str, Callable[[Any], Any]] = {
@@ -118,6 +185,19 @@ CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "date": _date,
     "list": _list,
 }
+
+
+def default_problem(ftype: str, value: Any) -> str | None:
+    """Why ``value`` cannot be the default of a field of type ``ftype`` (enums aside), or None:
+    checked when the pack loads, since the default stands in for a missing value unchecked."""
+    convert = CONVERTERS.get(ftype)
+    if convert is None:
+        return None
+    try:
+        convert(value)
+    except _Bad as bad:
+        return bad.message
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,11 +265,11 @@ class EventShape:
     def validate_fully(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         """The reference validation: field by field, collecting every problem."""
         problems: list[Diagnostic] = []
-        event_id = raw.get("id")
-        e: dict[str, Any] = {
-            "id": None if event_id is None else str(event_id),
-            "type": self.type,
-        }
+        e: dict[str, Any] = {"id": None, "type": self.type}
+        try:
+            e["id"] = _event_id(raw.get("id"))
+        except _Bad as bad:
+            problems.append(Diagnostic(bad.code, bad.message, "$.id"))
         try:
             e["at"] = parse_instant(raw["at"])
         except KeyError:
@@ -227,9 +307,11 @@ class _Unusual(Exception):
 _FAST_CHECKS = {
     "string": "type({v}) is str",
     "enum": "type({v}) is str and {v} in E{k}",
-    "int": "type({v}) is int",
+    "int": "type({v}) is int and -_IB < {v} < _IB",
     "bool": "type({v}) is bool",
-    "number": "type({v}) is _Decimal and {v}.is_finite()",
+    # finite, |adjusted exponent| <= MAX_NUMBER_EXPONENT, at most MAX_DIGITS significant digits
+    "number": "type({v}) is _Decimal and {v}.is_finite() and -_NX <= {v}.adjusted() <= _NX "
+    "and _P({v}) == {v}",
 }
 
 
@@ -253,6 +335,9 @@ def _generate_fast_path(
         "bool": bool,
         "type": type,
         "T": etype,
+        "_IB": INT_BOUND,
+        "_NX": MAX_NUMBER_EXPONENT,
+        "_P": DIGITS_CONTEXT.plus,
     }
     lines = [
         "def fast(raw):",
@@ -264,8 +349,10 @@ def _generate_fast_path(
         "    if at.tzinfo is None or at.utcoffset() is None:",
         "        raise _Unusual",
         "    i = raw.get('id')",
+        "    if i is not None and type(i) is not str:",  # numbers are bounded by the full path
+        "        raise _Unusual",
     ]
-    items = ["'id': None if i is None else str(i)", "'type': T", "'at': at"]
+    items = ["'id': i", "'type': T", "'at': at"]
     for k, f in enumerate(fields):
         v = f"v{k}"
         g[f"C{k}"] = f.converter()

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from svcrules.errors import EventError
+from svcrules.limits import MAX_DIGITS
 
 if TYPE_CHECKING:
     from svcrules.calendars import Calendar
@@ -50,7 +51,9 @@ def to_json_value(value: Any) -> Any:
     if isinstance(value, dt.timedelta):
         return value.total_seconds()
     if isinstance(value, Decimal):
-        if value.is_finite() and value == value.to_integral_value() and value.adjusted() < 30:
+        # a whole number prints as an integer, but never int() a huge exponent (quadratic)
+        finite = value.is_finite() and value.adjusted() <= MAX_DIGITS
+        if finite and value == value.to_integral_value():
             return int(value)
         return str(value)
     if isinstance(value, tuple | list):
