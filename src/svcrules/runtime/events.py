@@ -138,6 +138,8 @@ class FieldShape:
 
     def convert(self, value: Any) -> Any:
         if self.values is not None:
+            if isinstance(value, int) and not isinstance(value, bool):
+                value = str(value)  # as for `string`: an integer is matched by its digits
             if not isinstance(value, str):
                 raise _Bad("event.bad-type", f"expected one of {sorted(self.values)}")
             if value not in self.values:
