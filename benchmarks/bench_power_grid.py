@@ -39,6 +39,7 @@ N_EVENTS = scaled(10_000, 600)
 SEED = 20261123
 TZ = ZoneInfo("Asia/Shanghai")
 CN = svcrules.calendar("CN", timezone="Asia/Shanghai")
+OFFICE = svcrules.calendar("CN", timezone="Asia/Shanghai", hours="08:30-12:00,13:30-17:30")
 
 AREAS = ("urban", "rural", "remote", "extra_remote")
 CLASSES = ("residential", "lv_power", "hv_single_source", "hv_dual_source")
@@ -115,19 +116,26 @@ SUPPLY_PLAN = {"residential": 3, "lv_power": 7, "hv_single_source": 15, "hv_dual
 ENERGIZE = {"residential": 3, "lv_power": 5, "hv_single_source": 5, "hv_dual_source": 5}
 CLASS_SET = frozenset(CLASSES)
 STOPS = {
-    "crew.arrived": "arrival.stop",
-    "plan.issued": "supply-plan.stop",
-    "design.replied": "design-review.stop",
-    "power.energized": "energize.stop",
-    "complaint.replied": "complaint-reply.stop",
-    "report.replied": "report-reply.stop",
-    "outage.notice_published": "outage-notice.stop",
+    "crew.arrived": ("arrival.stop",),
+    "plan.issued": ("supply-plan.stop",),
+    "design.replied": ("design-review.stop",),
+    "power.energized": ("energize.stop",),
+    "complaint.replied": ("complaint-reply.stop",),
+    "report.replied": ("report-reply.stop",),
+}
+NOTICE_STOPS = {  # which clocks a notice meets, by channel (in pack order)
+    "public": ("outage-notice.public.stop", "outage-notice.temporary.stop"),
+    "important_customers": (
+        "outage-notice.temporary.stop",
+        "outage-notice.important-customers.stop",
+    ),
 }
 HV_FROM = Decimal(35000)
 ARRIVAL_TD = {area: dt.timedelta(minutes=m) for area, m in ARRIVAL.items()}
 EOD = dt.time(23, 59, 59)
 DAYS_5, DAYS_7, DAYS_10 = (dt.timedelta(days=n) for n in (5, 7, 10))
 HOURS_24 = dt.timedelta(hours=24)
+DISPATCH_TD = dt.timedelta(minutes=5)
 ONE_MONTH = relativedelta(months=1)
 CN_ADD = CN.add_workdays
 
@@ -154,7 +162,7 @@ def _voltage(raw: dict[str, Any]) -> list[tuple[str, Decimal, Decimal]]:
     """(rule, observed, limit) of each voltage check that fails."""
     nom = _num(raw["nominal_v"])
     assert nom is not None
-    phases = int(raw["phases"])
+    phases = int(_enum(raw, "phases", (1, 3, "1", "3")))
     v, v_max, v_min = _num(raw.get("v")), _num(raw.get("v_max")), _num(raw.get("v_min"))
     state = raw.get("system_state") or "normal"
     if state not in ("normal", "abnormal"):
@@ -167,24 +175,27 @@ def _voltage(raw: dict[str, Any]) -> list[tuple[str, Decimal, Decimal]]:
     out: list[tuple[str, Decimal, Decimal]] = []
     if not pf:
         return out
+
+    def bounds(pct_over: int, pct_under: int, over: str, under: str) -> None:
+        if not hi * 100 <= nom * (100 + pct_over):
+            out.append((over, hi, nom * (100 + pct_over) / 100))
+        if not lo * 100 >= nom * (100 - pct_under):
+            out.append((under, lo, nom * (100 - pct_under) / 100))
+
     if state == "normal":
         if phases == 1 and nom < HV_FROM:
-            if not hi * 100 <= nom * 107:
-                out.append(("voltage.single-phase.over", round((hi - nom) * 100 / nom, 2), 7))
-            if not lo * 100 >= nom * 90:
-                out.append(("voltage.single-phase.under", round((lo - nom) * 100 / nom, 2), -10))
+            if nom == 220:
+                bounds(7, 10, "voltage.single-phase.over", "voltage.single-phase.under")
+            else:
+                out.append(("voltage.single-phase.not-evaluated", nom, Decimal(220)))
         if phases == 3 and nom < HV_FROM:
-            dev = max(hi - nom, nom - lo)
-            if not dev * 100 <= nom * 7:
-                out.append(("voltage.three-phase", round(dev * 100 / nom, 2), 7))
+            bounds(7, 7, "voltage.three-phase.over", "voltage.three-phase.under")
         if nom >= HV_FROM:
             total = max(0, hi - nom) + max(0, nom - lo)
             if not total * 100 <= nom * 10:
-                out.append(("voltage.hv-sum", round(total * 100 / nom, 2), 10))
+                out.append(("voltage.hv-sum", total, nom * 10 / 100))
     else:
-        dev = max(hi - nom, nom - lo)
-        if not dev * 100 <= nom * 10:
-            out.append(("voltage.abnormal", round(dev * 100 / nom, 2), 10))
+        bounds(10, 10, "voltage.abnormal.over", "voltage.abnormal.under")
     return out
 
 
@@ -206,8 +217,11 @@ def hand_tuples(raw: dict[str, Any]) -> list[tuple[Any, ...]]:
     t = raw["type"]
     at = _at(raw)  # fromisoformat gives a fixed offset, so aware + timedelta is exact
     if t == "fault.reported":
-        due = (at + ARRIVAL_TD[_enum(raw, "area", ARRIVAL)]).astimezone(TZ)
-        return [("arrival.commitments", "arrival", due)]
+        delta = ARRIVAL_TD[_enum(raw, "area", ARRIVAL)]
+        return [
+            ("dispatch", "dispatch", (at + DISPATCH_TD).astimezone(TZ)),
+            ("arrival.commitments", "arrival", (at + delta).astimezone(TZ)),
+        ]
     if t == "application.accepted":
         n = SUPPLY_PLAN[_enum(raw, "customer_class", CLASS_SET)]
         return [("supply-plan.commitments", "supply_plan", _workdays(at, n))]
@@ -219,26 +233,42 @@ def hand_tuples(raw: dict[str, Any]) -> list[tuple[Any, ...]]:
         if _enum(raw, "supply", ("lv", "hv")) == "lv":
             return [("design-review.lv", "design_review", _end_of_day(day + DAYS_10))]
         return [("design-review.hv", "design_review", _end_of_day(day + ONE_MONTH))]
-    if t == "complaint.received":
-        due = _end_of_day(at.astimezone(TZ).date() + DAYS_5)
-        return [("complaint-reply", "complaint_reply", due)]
-    if t == "report.received":
-        due = _end_of_day(at.astimezone(TZ).date() + DAYS_10)
-        return [("report-reply", "report_reply", due)]
+    if t in ("complaint.received", "report.received"):
+        forward = ("intake.forward", "forward", OFFICE.add_business_hours(at, 1))
+        day = at.astimezone(TZ).date()
+        if t == "complaint.received":
+            reply = ("complaint-reply", "complaint_reply", _end_of_day(day + DAYS_5))
+        else:
+            reply = ("report-reply", "report_reply", _end_of_day(day + DAYS_10))
+        return [reply, forward]
     if t == "outage.planned":
-        start = _at(raw, "outage_start")
-        if _enum(raw, "kind", ("planned", "temporary")) == "planned":
-            due = _end_of_day(start.astimezone(TZ).date() - DAYS_7)
-            return [("outage-notice.planned", "outage_notice", due)]
-        due = (start - HOURS_24).astimezone(TZ)
-        return [("outage-notice.temporary", "outage_notice", due)]
+        return [d[:3] for d in _outage(raw, at)]
     if t == "voltage.measured":
         return list(_voltage(raw))
+    if t == "outage.notice_published":
+        _enum(raw, "channel", NOTICE_STOPS)
+        return []
     if t in STOPS:
-        if t == "outage.notice_published" and raw.get("channel") is not None:
-            _enum(raw, "channel", ("public", "important_customers"))
         return []
     raise ValueError(f"unknown type {t!r}")
+
+
+def _outage(raw: dict[str, Any], at: dt.datetime) -> list[tuple[Any, ...]]:
+    """The notice deadline, then the late-record violation if the outage came in too late."""
+    start = _at(raw, "outage_start")
+    if _enum(raw, "kind", ("planned", "temporary")) == "planned":
+        due_date = start.astimezone(TZ).date() - DAYS_7
+        due = _end_of_day(due_date)
+        out: list[tuple[Any, ...]] = [("outage-notice.planned", "outage_notice", due, 7, start)]
+        local = at.astimezone(TZ).date()
+        if local > due_date:
+            out.append(("outage-notice.planned.late", local, due_date))
+        return out
+    due = (start - HOURS_24).astimezone(TZ)
+    out = [("outage-notice.temporary", "outage_notice_temporary", due, 24, start)]
+    if at > due:
+        out.append(("outage-notice.temporary.late", at, due))
+    return out
 
 
 # Variant B: the compiled pack's effect objects, fetched by rule id in main().
@@ -249,14 +279,22 @@ def _deadline(event_id: Any, d: Any, t: str) -> Decision:
     return Decision(event_id=event_id, event_type=t, deadlines=(d,), warnings=d.warnings)
 
 
+def _deadlines(event_id: Any, ds: tuple[Any, ...], t: str) -> Decision:
+    warnings = tuple(w for d in ds for w in d.warnings)
+    return Decision(event_id=event_id, event_type=t, deadlines=ds, warnings=warnings)
+
+
 def hand_objects(raw: dict[str, Any]) -> Decision:
     """The same decision as the engine's, built through the compiled pack's effects."""
     t = raw["type"]
     at = _at(raw)
     e = {"id": raw.get("id"), "type": t, "at": at, "case": raw.get("case"), "subject": None}
     if t == "fault.reported":
+        e["area"] = raw["area"]
+    if t == "fault.reported":
         minutes = ARRIVAL[_enum(raw, "area", ARRIVAL)]
-        return _deadline(e["id"], FX["arrival.commitments"](e, minutes, at), t)
+        both = (FX["dispatch"](e, 5, at), FX["arrival.commitments"](e, minutes, at))
+        return _deadlines(e["id"], both, t)
     if t == "application.accepted":
         n = SUPPLY_PLAN[_enum(raw, "customer_class", CLASS_SET)]
         return _deadline(e["id"], FX["supply-plan.commitments"](e, n, at), t)
@@ -268,27 +306,31 @@ def hand_objects(raw: dict[str, Any]) -> Decision:
             return _deadline(e["id"], FX["design-review.lv"](e, 10, at), t)
         return _deadline(e["id"], FX["design-review.hv"](e, 1, at), t)
     if t == "complaint.received":
-        return _deadline(e["id"], FX["complaint-reply"](e, 5, at), t)
+        pair = (FX["complaint-reply"](e, 5, at), FX["intake.forward"](e, 1, at))
+        return _deadlines(e["id"], pair, t)
     if t == "report.received":
-        return _deadline(e["id"], FX["report-reply"](e, 10, at), t)
+        pair = (FX["report-reply"](e, 10, at), FX["intake.forward"](e, 1, at))
+        return _deadlines(e["id"], pair, t)
     if t == "outage.planned":
-        start = _at(raw, "outage_start")
-        if _enum(raw, "kind", ("planned", "temporary")) == "planned":
-            d = FX["outage-notice.planned"](e, 7, at, start)
-        else:
-            d = FX["outage-notice.temporary"](e, 24, at, start)
-        return _deadline(e["id"], d, t)
+        (rule, _, _, within, start), *late = _outage(raw, at)
+        d = FX[rule](e, within, at, start)
+        checks = tuple(FX[r](e, observed, limit) for r, observed, limit in late)
+        return Decision(
+            event_id=e["id"], event_type=t, deadlines=(d,), violations=checks, warnings=d.warnings
+        )
     if t == "voltage.measured":
         found = _voltage(raw)
         if not found:
             return Decision(event_id=e["id"], event_type=t)
         violations = tuple(FX[rule](e, observed, limit) for rule, observed, limit in found)
         return Decision(event_id=e["id"], event_type=t, violations=violations)
-    if t in STOPS:
-        if t == "outage.notice_published" and raw.get("channel") is not None:
-            _enum(raw, "channel", ("public", "important_customers"))
-        signal = FX[STOPS[t]](e)  # the clock signal the engine also builds
-        return Decision(event_id=e["id"], event_type=t, signals=(signal,))
+    if t in STOPS or t == "outage.notice_published":
+        if t == "outage.notice_published":
+            rules = NOTICE_STOPS[_enum(raw, "channel", NOTICE_STOPS)]
+        else:
+            rules = STOPS[t]
+        signals = tuple(FX[r](e) for r in rules)  # the clock signals the engine also builds
+        return Decision(event_id=e["id"], event_type=t, signals=signals)
     raise ValueError(f"unknown type {t!r}")
 
 

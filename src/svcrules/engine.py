@@ -246,8 +246,13 @@ def _with_edition(packs: list[Pack], edition: str | None) -> Iterator[Pack]:
 
 
 def _params_for(pack: Pack, overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """Pack params, then the active edition's values, then the caller's overrides (deep merge)."""
     mine = {k: v for k, v in overrides.items() if k in pack.spec.params}
-    return deep_merge(pack.spec.params, _exact(mine))
+    base = pack.spec.params
+    edition = pack.spec.edition_params.get(pack.edition or "")
+    if edition:
+        base = deep_merge(base, edition)
+    return deep_merge(base, _exact(mine))
 
 
 def _exact(value: Any) -> Any:

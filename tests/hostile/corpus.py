@@ -21,6 +21,14 @@ from typing import Any
 
 AT = "2024-06-03T21:10:00+08:00"
 
+OUTAGE = {  # `important_customers` is an `int` field with a default
+    "id": "o1",
+    "type": "outage.planned",
+    "at": "2024-07-01T09:00:00+08:00",
+    "case": "O1",
+    "outage_start": "2024-07-15T08:00:00+08:00",
+    "kind": "planned",
+}
 VOLTAGE = {"type": "voltage.measured", "at": AT, "nominal_v": 220, "phases": 1, "v": 235}
 
 
@@ -117,14 +125,29 @@ def _evaluate_with(pack_text: str, event: dict[str, Any] | None = None) -> Any:
 # --- 1. huge numbers ------------------------------------------------------------------------------
 
 
-@case("event.bad-value")
+@case("event.bad-type")
 def event_phases_1e999999999() -> Any:
+    # the reproducer: `phases` is an enum ("1", "3") now, so a number is the wrong type
     return shared_engine().evaluate({**VOLTAGE, "phases": Decimal("1e999999999")}).to_dict()
+
+
+@case("event.bad-value")
+def event_int_field_1e999999999() -> Any:
+    return (
+        shared_engine()
+        .evaluate({**OUTAGE, "important_customers": Decimal("1e999999999")})
+        .to_dict()
+    )
 
 
 @case("event.bad-value")
 def event_int_of_5000_digits() -> Any:
     return shared_engine().evaluate({**VOLTAGE, "phases": 10**4999}).to_dict()
+
+
+@case("event.bad-value")
+def event_int_field_of_5000_digits() -> Any:
+    return shared_engine().evaluate({**OUTAGE, "important_customers": 10**4999}).to_dict()
 
 
 @case("event.bad-value")
@@ -144,7 +167,7 @@ def event_float_infinity() -> Any:
 
 @case("event.bad-value")
 def event_nan_in_int_field() -> Any:
-    return shared_engine().evaluate({**VOLTAGE, "phases": Decimal("NaN")}).to_dict()
+    return shared_engine().evaluate({**OUTAGE, "important_customers": Decimal("NaN")}).to_dict()
 
 
 @case("event.bad-value")

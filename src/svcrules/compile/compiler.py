@@ -20,6 +20,7 @@ from svcrules.calendars import Calendar
 from svcrules.calendars import calendar as builtin_calendar
 from svcrules.effects.base import EmitContext
 from svcrules.expr import Expr, parse_expr
+from svcrules.expr.functions import FN_PREFIX, local_date
 from svcrules.pack.checks import build_calendar, rule_fields
 from svcrules.pack.schema import Pack, PackSpec, RuleSpec
 from svcrules.runtime import EVAL_ERRORS, Cite, RuleMeta, rule_failed
@@ -127,6 +128,8 @@ def compile_pack(
                 line_rules[len(src)] = rule_id
         src.append("")
     source = "\n".join(src) + "\n"
+    if FN_PREFIX + "date" in g:  # day boundaries are the pack's: date() gives the local date
+        g[FN_PREFIX + "date"] = local_date(tz)
     filename, code = compile_source(spec.pack, source)
     exec(code, g)  # the source was generated from validated ASTs; no pack text is pasted in
     shapes = {etype: _shape(spec, etype, needed.get(etype, {})) for etype in spec.events}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, Final
@@ -190,6 +190,18 @@ def _fn_date(x: Any) -> date:
     if isinstance(x, date):
         return x
     raise TypeError(f"date() takes a datetime or a date, not {type(x).__name__}")
+
+
+def local_date(tz: tzinfo) -> Callable[[Any], date]:
+    """`date()` for one pack: a datetime's date in the pack's time zone, not in its own offset
+    (2025-09-27T17:00Z is 2025-09-28 in Asia/Shanghai). The compiler binds it per pack."""
+
+    def _fn_date_local(x: Any) -> date:
+        if isinstance(x, datetime):
+            return x.astimezone(tz).date()
+        return _fn_date(x)
+
+    return _fn_date_local
 
 
 def _strings(text: Any, items: Any, fn: str) -> tuple[str, list[str]]:

@@ -100,6 +100,22 @@ def check_editions(spec: PackSpec, names: Names) -> Iterator[Diagnostic]:
                     hint=_known(spec.editions),
                     rule=rule.id,
                 )
+    for ed, values in spec.edition_params.items():
+        if ed not in names.editions:
+            yield Diagnostic(
+                "edition.unknown",
+                f"`edition_params` names edition {ed!r}, which is not declared in `editions`",
+                join_path("$.edition_params", ed),
+                hint=_known(spec.editions),
+            )
+        for name in values:
+            if name not in spec.params:
+                yield Diagnostic(
+                    "edition.undeclared-param",
+                    f"`edition_params.{ed}` sets {name!r}, which `params` does not declare",
+                    join_path("$.edition_params", ed, name),
+                    hint="declare the param (with its default value) in `params`",
+                )
 
 
 def check_vocabulary(spec: PackSpec, names: Names) -> Iterator[Diagnostic]:

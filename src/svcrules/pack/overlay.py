@@ -44,6 +44,14 @@ def _overlay(
                 **spec.model_dump(by_alias=True)[section],
             }
     merged["params"] = deep_merge(base_spec.params, spec.params)
+    # An overlay's param applies in every edition: it also wins over the base's edition values.
+    editions = {
+        ed: deep_merge(values, {k: v for k, v in spec.params.items() if k in values})
+        for ed, values in base_spec.edition_params.items()
+    }
+    for ed, values in spec.edition_params.items():
+        editions[ed] = deep_merge(editions.get(ed, {}), values)
+    merged["edition_params"] = editions
     base_ids = [r.id for r in base_spec.rules]
     base_origin = {
         r.id: _RuleOrigin(_located_doc(base, r.id), join_path("$.rules", i))

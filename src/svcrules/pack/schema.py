@@ -143,6 +143,10 @@ class PackSpec(Spec):
     sources: dict[str, SourceSpec] = Field(default_factory=dict)
     editions: dict[str, EditionSpec] = Field(default_factory=dict)
     params: dict[Name, Any] = Field(default_factory=dict)
+    edition_params: dict[str, dict[Name, Any]] = Field(
+        default_factory=dict,
+        description="Per edition, values merged over `params` when that edition is active",
+    )
     calendars: dict[Name, CalendarSpec] = Field(default_factory=dict)
     scorecards: dict[Name, ScorecardSpec] = Field(default_factory=dict)
     counters: dict[Name, CounterSpec] = Field(default_factory=dict)

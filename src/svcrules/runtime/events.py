@@ -218,6 +218,8 @@ class FieldShape:
 
     def convert(self, value: Any) -> Any:
         if self.values is not None:
+            if isinstance(value, int) and not isinstance(value, bool):
+                value = str(_bounded_int(value))  # as for `string`: matched by its digits
             if not isinstance(value, str):
                 raise _Bad("event.bad-type", f"expected one of {sorted(self.values)}")
             if value not in self.values:
