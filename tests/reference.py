@@ -128,6 +128,8 @@ def _convert(kind: str, values: Sequence[str] | None, value: Any) -> Any:
                 pass
     elif kind == "enum":
         assert values is not None
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)  # an integer is matched by its digits, as for `string`
         if not isinstance(value, str):
             raise OracleEventError(["event.bad-type"])
         if value not in values:

@@ -375,12 +375,6 @@ def test_three_event_types_whose_names_flatten_alike_keep_their_own_rules() -> N
         assert [x.to for x in engine.evaluate(event(t)).escalations] == [t]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=(OverflowError, ValueError),
-    reason="runtime/events.py `_int` calls int() on inf/NaN before checking: the error escapes "
-    "as OverflowError/ValueError instead of event.bad-type (not fixed on this branch)",
-)
 @pytest.mark.parametrize("value", [float("inf"), float("nan"), Decimal("NaN")])
 def test_an_int_field_refuses_non_finite_numbers(value: object) -> None:
     pack = {
@@ -393,14 +387,10 @@ def test_an_int_field_refuses_non_finite_numbers(value: object) -> None:
     engine = svcrules.Engine(pack)
     with pytest.raises(EventError) as info:
         engine.raw_outcomes(event("a.x", n=value))
-    assert [d.code for d in info.value.diagnostics] == ["event.bad-type"]
+    # a number, but not one an int field can hold (the hostile-input bounds: docs/security.md)
+    assert [d.code for d in info.value.diagnostics] == ["event.bad-value"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runtime/due.py passes a business_hours amount through Decimal(), which takes True "
-    "as 1 and '2' as 2; every other unit refuses a non-number (not fixed on this branch)",
-)
 @pytest.mark.parametrize("within", ["n > 3", "s"])
 def test_business_hours_need_a_number_like_every_other_unit(within: str) -> None:
     pack = {
