@@ -41,10 +41,14 @@ def fold_schedule(
         return fold
     last = entries[-1].at if entries else None
     end = now if last is None or (now is not None and now > last) else last
-    if end is None:
-        return fold
     tz = plan.start.tzinfo
     assert tz is not None
+    if end is None:  # nothing has happened yet: the first occurrence is the timer
+        first = _rule(plan.rrule, plan.start).after(
+            known_from.astimezone(tz).replace(tzinfo=None), inc=True
+        )
+        fold.next_timer = first.replace(tzinfo=tz) if first is not None else None
+        return fold
     meets = [e.at for e in entries]
     subject = key[3]
     previous = known_from - dt.timedelta(microseconds=1)
