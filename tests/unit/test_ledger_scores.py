@@ -8,10 +8,10 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from tests.ledger_packs import STAFF_PACK
 
 import svcrules
 from svcrules import Engine, PackError
-from tests.ledger_packs import STAFF_PACK
 
 
 def ev(i: str, etype: str, when: str, **fields: Any) -> dict[str, Any]:
