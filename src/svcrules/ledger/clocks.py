@@ -5,11 +5,12 @@ reports and the ``deadline.*`` events it derives."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from svcrules.ledger.model import Derived, Entry, Fold, Key, derived_id, horizon
+from svcrules.runtime.derived import DEADLINE_EVENTS
 from svcrules.runtime.due import DAY_UNITS, end_of_day
 from svcrules.runtime.plans import ClockPlan
 from svcrules.runtime.results import ClockSignal, Deadline, Status
@@ -175,9 +176,14 @@ class _Clock:
 
 
 def fold_clock(
-    key: Key, entries: list[Entry], now: dt.datetime | None, plans: Mapping[str, ClockPlan]
+    key: Key,
+    entries: list[Entry],
+    now: dt.datetime | None,
+    plans: Mapping[str, ClockPlan],
+    wanted: Container[str] = DEADLINE_EVENTS,
 ) -> Fold:
-    """Fold a clock's timeline (sorted) at watermark ``now``."""
+    """Fold a clock's timeline (sorted) at watermark ``now``; derive only the ``wanted``
+    event types (those some rule is on)."""
     chosen = _opening(entries, plans)
     if chosen is None:
         return Fold()
@@ -194,7 +200,7 @@ def fold_clock(
     end = horizon(entries, now)
     if end is not None:
         clock.run_timers(end)
-    return _result(key, clock, start, excuse)
+    return _result(key, clock, start, excuse, wanted)
 
 
 def _opening(entries: list[Entry], plans: Mapping[str, ClockPlan]) -> Entry | None:
@@ -216,7 +222,9 @@ def _opening(entries: list[Entry], plans: Mapping[str, ClockPlan]) -> Entry | No
     return max(firsts.values(), key=lambda e: e.order)
 
 
-def _result(key: Key, clock: _Clock, start: Deadline, excuse: ClockSignal | None) -> Fold:
+def _result(
+    key: Key, clock: _Clock, start: Deadline, excuse: ClockSignal | None, wanted: Container[str]
+) -> Fold:
     status: Status = clock.status
     if clock.breached and not clock.closed:
         status = "breached"
@@ -251,8 +259,9 @@ def _result(key: Key, clock: _Clock, start: Deadline, excuse: ClockSignal | None
     }
 
     def emit(kind: str, at: dt.datetime, *parts: object, **extra: object) -> None:
-        did = derived_id(key, kind, *parts)
-        fold.derived[did] = Derived(did, f"deadline.{kind}", at, {**base, **extra})
+        if f"deadline.{kind}" in wanted:
+            did = derived_id(key, kind, *parts)
+            fold.derived[did] = Derived(did, f"deadline.{kind}", at, {**base, **extra})
 
     emit("started", start.start)
     for f, instant in sorted(clock.warned.items()):

@@ -387,7 +387,7 @@ class Ledger:
         plan = self._plans[state.pack]
         kind = key[0]
         if kind == "clock":
-            return fold_clock(key, state.entries, self._watermark, plan.clocks)
+            return fold_clock(key, state.entries, self._watermark, plan.clocks, plan.listened)
         if kind == "score":
             return fold_score(key, state.entries, plan.scorecards[key[2]])
         if kind == "counter":
