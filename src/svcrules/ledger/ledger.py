@@ -10,11 +10,12 @@ import heapq
 import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, assert_never
+from typing import TYPE_CHECKING, Any
 
 from svcrules.diagnostics import Diagnostic
 from svcrules.errors import EventError, PackError, SvcrulesError, internal_error
 from svcrules.ledger import snapshot as snap
+from svcrules.ledger.changes import MISSING, Change, decision
 from svcrules.ledger.clocks import fold_clock, late_ref
 from svcrules.ledger.counters import fold_counter
 from svcrules.ledger.model import Derived, Entry, Fold, Key, OutId, order_of
@@ -26,21 +27,15 @@ from svcrules.runtime.due import period_label
 from svcrules.runtime.events import Event, check_envelope, parse_instant
 from svcrules.runtime.plans import LedgerPlan
 from svcrules.runtime.results import (
-    ClockSignal,
     Deadline,
     Decision,
-    Deduction,
-    Escalation,
     Outcome,
     Rejection,
     Status,
-    Violation,
 )
 
 if TYPE_CHECKING:
     from svcrules.compile import CompiledPack
-
-_MISSING: Any = object()
 
 
 @dataclass(slots=True)
@@ -62,15 +57,6 @@ class _Key:
     known_from: dt.datetime | None = None
     fold: Fold = field(default_factory=Fold)
     timer: dt.datetime | None = None
-
-
-@dataclass(slots=True)
-class _Change:
-    """One ``apply`` or ``advance``: outcomes as they were before it, keys to re-fold."""
-
-    before: dict[OutId, Any] = field(default_factory=dict)
-    dirty: dict[Key, None] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
 
 
 class Ledger:
@@ -113,7 +99,7 @@ class Ledger:
         self._heap: list[tuple[dt.datetime, int, Key]] = []
         self._serial = itertools.count()
         self._watermark: dt.datetime | None = None
-        change = _Change()
+        change = Change()
         for name, plan in self._plans.items():
             for sched in plan.schedules.values():
                 for subject in sched.subjects or ():
@@ -174,7 +160,7 @@ class Ledger:
             )
         try:
             self._watermark = instant
-            change = _Change()
+            change = Change()
             while self._heap and self._heap[0][0] <= instant:
                 when, _, key = heapq.heappop(self._heap)
                 state = self._keys.get(key)
@@ -318,14 +304,14 @@ class Ledger:
         record = _Record(
             event_id, etype, order_of(first["at"], event_id), canonical, digest, routed
         )
-        change = _Change()
+        change = Change()
         self._add(record, change)
         for pack, e, _ in views:
             self._seen(pack, e, change)
         self._settle(change)
         return self._decision(change, event_id, etype)
 
-    def _seen(self, pack: str, e: Mapping[str, Any], change: _Change) -> None:
+    def _seen(self, pack: str, e: Mapping[str, Any], change: Change) -> None:
         """A subject's first event starts the schedules that apply to every known subject."""
         subject = e.get("subject")
         if subject is None:
@@ -344,7 +330,7 @@ class Ledger:
             state = self._keys[key] = _Key(key[1])
         return state
 
-    def _add(self, record: _Record, change: _Change) -> None:
+    def _add(self, record: _Record, change: Change) -> None:
         self._events[record.id] = record
         for key, entry in record.routed.entries:
             bisect.insort(self._key(key).entries, entry, key=lambda x: x.order)
@@ -352,7 +338,7 @@ class Ledger:
         for oid, outcome in record.routed.direct:
             self._set(oid, outcome, change)
 
-    def _remove(self, event_id: str, change: _Change) -> None:
+    def _remove(self, event_id: str, change: Change) -> None:
         record = self._events.pop(event_id, None)
         if record is None:
             return
@@ -363,19 +349,19 @@ class Ledger:
                 del entries[i]
             change.dirty[key] = None
         for oid, _ in record.routed.direct:
-            self._set(oid, _MISSING, change)
+            self._set(oid, MISSING, change)
 
-    def _set(self, oid: OutId, value: Any, change: _Change) -> None:
+    def _set(self, oid: OutId, value: Any, change: Change) -> None:
         if oid not in change.before:
-            change.before[oid] = self._outputs.get(oid, _MISSING)
-        if value is _MISSING:
+            change.before[oid] = self._outputs.get(oid, MISSING)
+        if value is MISSING:
             self._outputs.pop(oid, None)
         else:
             self._outputs[oid] = value
 
     # --- folding --------------------------------------------------------------------------------
 
-    def _settle(self, change: _Change) -> None:
+    def _settle(self, change: Change) -> None:
         """Re-fold dirty keys until nothing changes (the pack's derived-event graph is acyclic,
         so this ends)."""
         while change.dirty:
@@ -397,13 +383,13 @@ class Ledger:
             return fold_schedule(key, state.entries, state.known_from, sched, self._watermark)
         raise AssertionError(f"unknown key kind {kind!r}")
 
-    def _refold(self, key: Key, change: _Change) -> None:
+    def _refold(self, key: Key, change: Change) -> None:
         state = self._keys[key]
         old, new = state.fold, self._fold(key, state)
         for oid in old.outputs.keys() - new.outputs.keys():
-            self._set(oid, _MISSING, change)
+            self._set(oid, MISSING, change)
         for oid, value in new.outputs.items():
-            if old.outputs.get(oid, _MISSING) != value:
+            if old.outputs.get(oid, MISSING) != value:
                 self._set(oid, value, change)
         for did, derived in old.derived.items():
             if new.derived.get(did) != derived:
@@ -418,7 +404,7 @@ class Ledger:
             if new.next_timer is not None:
                 heapq.heappush(self._heap, (new.next_timer, next(self._serial), key))
 
-    def _derive(self, pack: str, derived: Derived, change: _Change) -> None:
+    def _derive(self, pack: str, derived: Derived, change: Change) -> None:
         """Run the pack's rules on a derived event; its outcomes live as long as it does."""
         if derived.type not in self._plans[pack].listened:
             return
@@ -437,51 +423,8 @@ class Ledger:
             change,
         )
 
-    def _decision(self, change: _Change, event_id: str | None, etype: str | None) -> Decision:
-        reported: list[Outcome] = []
-        retracted: list[Outcome] = []
-        for oid, before in change.before.items():
-            after = self._outputs.get(oid, _MISSING)
-            if before is after or (
-                before is not _MISSING and after is not _MISSING and before == after
-            ):
-                continue
-            if before is not _MISSING:
-                retracted.append(before)
-            if after is not _MISSING:
-                reported.append(after)
-        deadlines: list[Deadline] = []
-        deductions: list[Deduction] = []
-        escalations: list[Escalation] = []
-        violations: list[Violation] = []
-        signals: list[ClockSignal] = []
-        warnings = list(change.warnings)
-        for item in reported:
-            match item:
-                case Deadline():
-                    deadlines.append(item)
-                    warnings.extend(item.warnings)
-                case Deduction():
-                    deductions.append(item)
-                case Escalation():
-                    escalations.append(item)
-                case Violation():
-                    violations.append(item)
-                case ClockSignal():
-                    signals.append(item)
-                case _:
-                    assert_never(item)
-        return Decision(
-            event_id=event_id,
-            event_type=etype,
-            deadlines=tuple(deadlines),
-            deductions=tuple(deductions),
-            escalations=tuple(escalations),
-            violations=tuple(violations),
-            signals=tuple(signals),
-            retracted=tuple(retracted),
-            warnings=tuple(dict.fromkeys(warnings)),
-        )
+    def _decision(self, change: Change, event_id: str | None, etype: str | None) -> Decision:
+        return decision(change, self._outputs, event_id, etype)
 
     def _scorecard(self, name: str | None) -> tuple[str, Any]:
         found = [
