@@ -15,10 +15,12 @@ if TYPE_CHECKING:
     from svcrules.diagnostics import Diagnostic
     from svcrules.engine import Engine
     from svcrules.errors import EventError, PackError, PackNotFoundError, SvcrulesError
+    from svcrules.ledger import Ledger
     from svcrules.pack import PackInfo, list_packs, load_pack
     from svcrules.pack.schema import Pack
     from svcrules.runtime import (
         Cite,
+        ClockSignal,
         Deadline,
         Decision,
         Deduction,
@@ -36,6 +38,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Calendar",
     "Cite",
+    "ClockSignal",
     "CompiledPack",
     "CompiledRule",
     "Deadline",
@@ -47,6 +50,7 @@ __all__ = [
     "Event",
     "EventError",
     "Explanation",
+    "Ledger",
     "Pack",
     "PackError",
     "PackInfo",
@@ -64,6 +68,7 @@ __all__ = [
 _HOME: dict[str, str] = {
     "Calendar": "svcrules.calendars",
     "Cite": "svcrules.runtime",
+    "ClockSignal": "svcrules.runtime",
     "CompiledPack": "svcrules.compile",
     "CompiledRule": "svcrules.compile",
     "Deadline": "svcrules.runtime",
@@ -75,6 +80,7 @@ _HOME: dict[str, str] = {
     "Event": "svcrules.runtime.events",
     "EventError": "svcrules.errors",
     "Explanation": "svcrules.runtime",
+    "Ledger": "svcrules.ledger",
     "Pack": "svcrules.pack.schema",
     "PackError": "svcrules.errors",
     "PackInfo": "svcrules.pack",

@@ -4,6 +4,12 @@ and pytest, so a pack's author and its CI see the same verdicts.
 A case gives one event (optionally an edition and params) and expects outcomes, or an error code
 and path. Every outcome kind listed under ``expect`` must match exactly: the same number of items,
 each matching one actual item on the keys it gives; kinds not listed must produce nothing.
+
+A ledger case gives ``events`` (a list, applied in that order) and optionally ``now`` (the
+ledger then advances to it). ``expect.deadlines`` is matched against the clocks as they stand
+(``status``, ``late_by`` in seconds ...); ``escalations``, ``deductions`` and ``violations``
+against the net outcomes (reported, less retracted); ``scores`` is a list of ``{subject,
+scorecard, score, at}``.
 """
 
 from __future__ import annotations
@@ -96,14 +102,16 @@ def run_cases(source: str | Path | Pack) -> PackReport:
 
 
 def _run_case(pack: Pack, case: Any, engines: dict[str, Engine], fired: set[str]) -> list[str]:
-    if not isinstance(case, Mapping) or "event" not in case:
-        return ["a case is a mapping with `event` and `expect` or `expect_error`"]
+    if not isinstance(case, Mapping) or ("event" not in case and "events" not in case):
+        return ["a case is a mapping with `event` (or `events`) and `expect` or `expect_error`"]
     edition = case.get("edition")
     params = case.get("params") or {}
     key = json.dumps([edition, params], sort_keys=True, default=str)
     if key not in engines:
         engines[key] = Engine(pack, edition=edition, params=params)
     engine = engines[key]
+    if "events" in case:
+        return _run_ledger_case(engine, case, fired)
     try:
         event_id, etype, out = engine.raw_outcomes(case["event"])
     except EventError as exc:
@@ -183,3 +191,42 @@ def _matches(want: Any, got: Any) -> bool:
         elif str(value) != str(actual) and value != actual:
             return False
     return True
+
+
+def _run_ledger_case(engine: Engine, case: Mapping[str, Any], fired: set[str]) -> list[str]:
+    events = case["events"]
+    if not isinstance(events, list):
+        return ["`events` is a list of events"]
+    ledger = engine.ledger()
+    net: list[Any] = []
+    try:
+        decisions = [ledger.apply(e) for e in events]
+        if case.get("now") is not None:
+            decisions.append(ledger.advance(case["now"]))
+    except EventError as exc:
+        want = case.get("expect_error")
+        if not isinstance(want, Mapping):
+            return [f"unexpected error: {exc.render()}"]
+        return _match_error(exc, want)
+    if "expect_error" in case:
+        return [f"expected error {case['expect_error']}, but the events were accepted"]
+    for d in decisions:
+        net.extend(d.outcomes)
+        for item in d.retracted:
+            if item in net:
+                net.remove(item)
+    for item in net:
+        fired.add(item.rule)
+    expect = case.get("expect") or {}
+    problems: list[str] = []
+    if "deadlines" in expect:
+        got = [d.to_dict() for d in ledger.deadlines()]
+        problems.extend(_match_list("deadlines", expect["deadlines"], got))
+    for kind in ("deductions", "escalations", "violations"):
+        got = [o.to_dict() for o in net if o.to_dict()["kind"] + "s" == kind]
+        problems.extend(_match_list(kind, expect.get(kind, []), got))
+    for want in expect.get("scores", []):
+        score = ledger.score(str(want["subject"]), want.get("scorecard"), want.get("at"))
+        if score != want.get("score"):
+            problems.append(f"scores: {want['subject']} has {score}, expected {want.get('score')}")
+    return problems

@@ -1,0 +1,80 @@
+"""Ledger: what one ``apply`` or ``advance`` changed: outcomes as they were before it, keys left
+to re-fold, and the ``Decision`` reporting the net difference (with ``retracted``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, assert_never
+
+from svcrules.ledger.model import Key, OutId
+from svcrules.runtime.results import (
+    ClockSignal,
+    Deadline,
+    Decision,
+    Deduction,
+    Escalation,
+    Outcome,
+    Violation,
+)
+
+MISSING: Any = object()
+"""An outcome that did not exist (before the call, or after it)."""
+
+
+@dataclass(slots=True)
+class Change:
+    """One ``apply`` or ``advance``: outcomes as they were before it, keys to re-fold."""
+
+    before: dict[OutId, Any] = field(default_factory=dict)
+    dirty: dict[Key, None] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def decision(
+    change: Change, outputs: Mapping[OutId, Outcome], event_id: str | None, etype: str | None
+) -> Decision:
+    """The net change of one call: outcomes whose value differs from before it are reported
+    (new value) and retracted (old value)."""
+    reported: list[Outcome] = []
+    retracted: list[Outcome] = []
+    for oid, before in change.before.items():
+        after = outputs.get(oid, MISSING)
+        if before is after or (before is not MISSING and after is not MISSING and before == after):
+            continue
+        if before is not MISSING:
+            retracted.append(before)
+        if after is not MISSING:
+            reported.append(after)
+    deadlines: list[Deadline] = []
+    deductions: list[Deduction] = []
+    escalations: list[Escalation] = []
+    violations: list[Violation] = []
+    signals: list[ClockSignal] = []
+    warnings = list(change.warnings)
+    for item in reported:
+        match item:
+            case Deadline():
+                deadlines.append(item)
+                warnings.extend(item.warnings)
+            case Deduction():
+                deductions.append(item)
+            case Escalation():
+                escalations.append(item)
+            case Violation():
+                violations.append(item)
+            case ClockSignal():
+                signals.append(item)
+            case _:
+                assert_never(item)
+    return Decision(
+        event_id=event_id,
+        event_type=etype,
+        deadlines=tuple(deadlines),
+        deductions=tuple(deductions),
+        escalations=tuple(escalations),
+        violations=tuple(violations),
+        signals=tuple(signals),
+        retracted=tuple(retracted),
+        warnings=tuple(dict.fromkeys(warnings)),
+    )
