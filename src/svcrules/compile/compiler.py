@@ -45,6 +45,22 @@ class CompiledRule:
     location: str
 
 
+@dataclass(frozen=True, slots=True)
+class RuleCode:
+    """One rule as generated Python over the event ``e``, in ``CompiledPack.namespace``: what
+    another evaluator (the durable_rules backend) needs to decide the rule its own way and then
+    produce exactly the outcome the compiled pack would."""
+
+    condition: str
+    """The whole condition (effective dates, ``when``, the effect's guards), as compiled."""
+    call: str
+    """The effect call whose value is the rule's outcome."""
+    effect_guards: tuple[str, ...]
+    """The conditions the effect adds (a check fires when its assertion fails)."""
+    reads: tuple[str, ...]
+    """Event fields the rule reads (named when it fails on a missing one)."""
+
+
 @dataclass(frozen=True, slots=True, weakref_slot=True)
 class CompiledPack:
     name: str
@@ -58,6 +74,10 @@ class CompiledPack:
     filename: str
     line_rules: Mapping[int, str] = field(default_factory=dict)
     """Generated line number → id of the rule it belongs to."""
+    code: Mapping[str, RuleCode] = field(default_factory=dict)
+    """Rule id → its generated parts, in pack order (active rules only)."""
+    namespace: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    """The generated functions' globals: the bound effects and constants ``code`` refers to."""
 
 
 def rule_active(rule: RuleSpec, edition: str | None) -> bool:
@@ -89,9 +109,12 @@ def compile_pack(
     needed: dict[str, dict[str, str]] = {t: {} for t in spec.events}
     bodies: dict[str, list[tuple[str, list[str]]]] = {t: [] for t in spec.events}
     compiled_rules: list[CompiledRule] = []
+    rule_code: dict[str, RuleCode] = {}
     for k, rule in enumerate(rules):
         fields = rule_fields(spec, rule)
-        lines, summary = _rule_code(k, rule, spec, fields, final_params, tz, calendars, g, pack)
+        lines, summary, rule_code[rule.id] = _rule_code(
+            k, rule, spec, fields, final_params, tz, calendars, g, pack
+        )
         compiled_rules.append(
             CompiledRule(
                 rule.id,
@@ -141,6 +164,8 @@ def compile_pack(
         source,
         filename,
         line_rules,
+        rule_code,
+        g,
     )
     register_source(filename, source, compiled)
     return compiled
@@ -188,8 +213,8 @@ def _rule_code(
     calendars: Mapping[str, Calendar],
     g: dict[str, Any],
     pack: Pack,
-) -> tuple[list[str], str]:
-    """Lines of one rule's code inside its event type's function, and its summary."""
+) -> tuple[list[str], str, RuleCode]:
+    """Lines of one rule's code inside its event type's function, its summary and its parts."""
     exprs: list[Expr] = []
     sites = itertools.count()
 
@@ -253,7 +278,7 @@ def _rule_code(
         "except _EVAL_ERRORS as exc:",
         f"    raise _rule_failed(e, {rule.id!r}, exc, _r{k}_reads) from None",
     ]
-    return lines, emitted.summary
+    return lines, emitted.summary, RuleCode(cond, emitted.call, emitted.guards, tuple(reads))
 
 
 def _calendar_for(
