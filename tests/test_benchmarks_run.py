@@ -33,6 +33,7 @@ EXPECTED = {
         "RATIO import svcrules/import pydantic",
     ],
     "bench_calendar.py": ["cost(30)/cost(1)", "holidays(30)/ours(30)"],
+    "bench_durable_backend.py": ["RATIO durable backend/compiled evaluate"],  # or "skipped"
 }
 
 

@@ -48,6 +48,22 @@ class CompiledRule:
     location: str
 
 
+@dataclass(frozen=True, slots=True)
+class RuleCode:
+    """One rule as generated Python over the event ``e``, in ``CompiledPack.namespace``: what
+    another evaluator (the durable_rules backend) needs to decide the rule its own way and then
+    produce exactly the outcome the compiled pack would."""
+
+    condition: str
+    """The whole condition (effective dates, ``when``, the effect's guards), as compiled."""
+    call: str
+    """The effect call whose value is the rule's outcome."""
+    effect_guards: tuple[str, ...]
+    """The conditions the effect adds (a check fires when its assertion fails)."""
+    reads: tuple[str, ...]
+    """Event fields the rule reads (named when it fails on a missing one)."""
+
+
 @dataclass(frozen=True, slots=True, weakref_slot=True)
 class CompiledPack:
     name: str
@@ -63,6 +79,10 @@ class CompiledPack:
     """Generated line number → id of the rule it belongs to."""
     ledger: LedgerPlan | None = None
     """What the ledger needs beyond the handlers (clock rules, scorecards, counters ...)."""
+    code: Mapping[str, RuleCode] = field(default_factory=dict)
+    """Rule id → its generated parts, in pack order (active rules only)."""
+    namespace: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    """The generated functions' globals: the bound effects and constants ``code`` refers to."""
 
 
 def rule_active(rule: RuleSpec, edition: str | None) -> bool:
@@ -94,9 +114,12 @@ def compile_pack(
     needed: dict[str, dict[str, str]] = {t: {} for t in spec.events}
     bodies: dict[str, list[tuple[str, list[str]]]] = {t: [] for t in spec.events}
     compiled_rules: list[CompiledRule] = []
+    rule_code: dict[str, RuleCode] = {}
     for k, rule in enumerate(rules):
         fields = rule_fields(spec, rule)
-        lines, summary = _rule_code(k, rule, spec, fields, final_params, tz, calendars, g, pack)
+        lines, summary, rule_code[rule.id] = _rule_code(
+            k, rule, spec, fields, final_params, tz, calendars, g, pack
+        )
         compiled_rules.append(
             CompiledRule(
                 rule.id,
@@ -148,7 +171,7 @@ def compile_pack(
         source,
         filename,
         line_rules,
-        ledger_plan(
+        ledger=ledger_plan(
             spec,
             rules,
             final_params,
@@ -156,6 +179,8 @@ def compile_pack(
             lambda name, unit: _calendar_for(name, unit, calendars, spec),
             lambda r: RuleMeta(r.id, _cite(spec, r), spec.pack, spec.version, r.severity, r.title),
         ),
+        code=rule_code,
+        namespace=g,
     )
     register_source(filename, source, compiled)
     return compiled
@@ -203,8 +228,8 @@ def _rule_code(
     calendars: Mapping[str, Calendar],
     g: dict[str, Any],
     pack: Pack,
-) -> tuple[list[str], str]:
-    """Lines of one rule's code inside its event type's function, and its summary."""
+) -> tuple[list[str], str, RuleCode]:
+    """Lines of one rule's code inside its event type's function, its summary and its parts."""
     exprs: list[Expr] = []
     sites = itertools.count()
 
@@ -269,7 +294,7 @@ def _rule_code(
         "except _EVAL_ERRORS as exc:",
         f"    raise _rule_failed(e, {rule.id!r}, exc, _r{k}_reads) from None",
     ]
-    return lines, emitted.summary
+    return lines, emitted.summary, RuleCode(cond, emitted.call, emitted.guards, tuple(reads))
 
 
 def _calendar_for(
