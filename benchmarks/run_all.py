@@ -18,6 +18,7 @@ SCRIPTS = (
     "bench_power_grid.py",
     "bench_calendar.py",
     "bench_startup.py",
+    "bench_phrases.py",
 )
 
 

@@ -33,6 +33,10 @@ EXPECTED = {
         "RATIO import svcrules/import pydantic",
     ],
     "bench_calendar.py": ["cost(30)/cost(1)", "holidays(30)/ours(30)"],
+    "bench_phrases.py": [
+        "RATIO phrases_in cost(1000)/cost(10) = ",
+        "RATIO naive cost(1000)/cost(10) = ",
+    ],
 }
 
 

@@ -265,6 +265,18 @@ class _PhraseMatcher:
 def _phrase_matcher(
     phrases: tuple[str, ...], variants: tuple[tuple[str, str], ...]
 ) -> _PhraseMatcher:
+    """The automaton for one phrase list, checked and built on first use. The arguments are the
+    cache key, so a call with the same list costs a tuple hash, not a pass over the phrases."""
+    if not all(isinstance(p, str) for p in phrases):
+        raise TypeError("phrases_in() takes a list of strings second")
+    if len(phrases) > MAX_PHRASES or any(len(p) > MAX_PHRASE_LENGTH for p in phrases):
+        raise ValueError(
+            f"phrases_in() takes at most {MAX_PHRASES} phrases of {MAX_PHRASE_LENGTH} characters"
+        )
+    if len(variants) > MAX_PHRASES or not all(
+        isinstance(k, str) and isinstance(v, str) and len(k) == len(v) == 1 for k, v in variants
+    ):
+        raise ValueError("phrases_in() variants map one character to one character")
     return _PhraseMatcher(phrases, variants)
 
 
@@ -276,22 +288,14 @@ def _fn_phrases_in(text: Any, phrases: Any, variants: Any = None) -> tuple[str, 
         raise TypeError(f"phrases_in() takes a string first, not {type(text).__name__}")
     if len(text) > MAX_PHRASE_TEXT:
         raise ValueError(f"phrases_in() searches at most {MAX_PHRASE_TEXT} characters")
-    if not isinstance(phrases, list | tuple) or not all(isinstance(p, str) for p in phrases):
+    if not isinstance(phrases, list | tuple):
         raise TypeError("phrases_in() takes a list of strings second")
-    if len(phrases) > MAX_PHRASES or any(len(p) > MAX_PHRASE_LENGTH for p in phrases):
-        raise ValueError(
-            f"phrases_in() takes at most {MAX_PHRASES} phrases of {MAX_PHRASE_LENGTH} characters"
-        )
-    pairs: tuple[tuple[str, str], ...] = ()
-    if variants is not None:
-        if not isinstance(variants, Mapping) or len(variants) > MAX_PHRASES:
-            raise TypeError("phrases_in() takes a mapping of variant spellings third")
-        if not all(
-            isinstance(k, str) and isinstance(v, str) and len(k) == len(v) == 1
-            for k, v in variants.items()
-        ):
-            raise ValueError("phrases_in() variants map one character to one character")
+    if variants is None:
+        pairs: tuple[tuple[str, str], ...] = ()
+    elif isinstance(variants, Mapping):
         pairs = tuple(sorted(variants.items()))
+    else:
+        raise TypeError("phrases_in() takes a mapping of variant spellings third")
     return _phrase_matcher(tuple(phrases), pairs).find(text)
 
 
