@@ -19,6 +19,7 @@ SCRIPTS = (
     "bench_calendar.py",
     "bench_startup.py",
     "bench_durable_backend.py",
+    "bench_phrases.py",
 )
 
 

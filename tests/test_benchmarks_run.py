@@ -34,6 +34,10 @@ EXPECTED = {
     ],
     "bench_calendar.py": ["cost(30)/cost(1)", "holidays(30)/ours(30)"],
     "bench_durable_backend.py": ["RATIO durable backend/compiled evaluate"],  # or "skipped"
+    "bench_phrases.py": [
+        "RATIO phrases_in cost(1000)/cost(10) = ",
+        "RATIO naive cost(1000)/cost(10) = ",
+    ],
 }
 
 

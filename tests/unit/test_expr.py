@@ -130,7 +130,7 @@ def test_function_value(text: str, expected: Any) -> None:
 def test_functions_are_the_documented_allow_list() -> None:
     assert set(FUNCTIONS) == {
         "abs", "contains_any", "count_of", "date", "days", "hours", "int", "len", "max",
-        "min", "minutes", "round", "str",
+        "min", "min_gap", "minutes", "phrases_in", "round", "str",
     }  # fmt: skip
 
 
@@ -389,3 +389,94 @@ def test_evaluate_is_compiled_once() -> None:
     first = expr._compiled[0]
     expr.evaluate({"n": 2}, {})
     assert expr._compiled == [first]
+
+
+# --- phrases_in and min_gap ----------------------------------------------------------------------
+
+FORBIDDEN = ["你问我,我问谁?", "快下班了,明天再说。", "有意见,找我们领导去。", "你们必须……"]
+VARIANTS = {"見": "见", "們": "们", "領": "领", "導": "导"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("好的，快下班了，明天再说吧。", ("快下班了,明天再说。",)),  # full-width punctuation
+        ("好的,快下班了,明天再说吧.", ("快下班了,明天再说。",)),  # half-width
+        ("有意见,找我们领导去!", ("有意见,找我们领导去。",)),
+        ("你问我 我问谁", ("你问我,我问谁?",)),  # spaces and punctuation dropped
+        ("你们必须先关机再重启", ("你们必须……",)),  # a prefix phrase
+        ("有意见找我们领导去，你问我我问谁？", ("你问我,我问谁?", "有意见,找我们领导去。")),
+        ("请您先检查一下电源,好吗?", ()),
+        ("", ()),
+    ],
+)
+def test_phrases_in_names_the_phrases_found(text: str, expected: tuple[str, ...]) -> None:
+    assert FUNCTIONS["phrases_in"](text, FORBIDDEN) == expected
+
+
+def test_phrases_in_folds_variant_spellings_when_given() -> None:
+    text = "有意見，找我們領導去！"
+    assert FUNCTIONS["phrases_in"](text, FORBIDDEN) == ()
+    assert FUNCTIONS["phrases_in"](text, FORBIDDEN, VARIANTS) == ("有意见,找我们领导去。",)
+
+
+def test_phrases_in_finds_overlapping_phrases_and_full_width_letters() -> None:
+    phrases = ("he", "she", "hers", "his", "ＵＳ")
+    assert FUNCTIONS["phrases_in"]("USHERS", phrases) == ("he", "she", "hers", "ＵＳ")
+    assert FUNCTIONS["phrases_in"]("x", ("!!!", "。")) == ()  # punctuation alone matches nothing
+
+
+def test_phrases_in_agrees_with_a_naive_search() -> None:
+    import random
+
+    rng = random.Random(7)
+    alphabet = "abcab你我们"
+    for _ in range(200):
+        words = (rng.randint(1, 4) for _ in range(8))
+        phrases = ["".join(rng.choice(alphabet) for _ in range(n)) for n in words]
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        naive = tuple(p for p in phrases if p in text)
+        assert FUNCTIONS["phrases_in"](text, phrases) == naive, (text, phrases)
+
+
+def test_phrases_in_in_an_expression() -> None:
+    event = {**EVENT, "text": "快下班了，明天再说！"}
+    params = {**PARAMS, "phrases": FORBIDDEN}
+    expr = parse_expr("phrases_in(text, params.phrases)", fields=FIELDS, params=params)
+    assert expr.evaluate(event, params) == ("快下班了,明天再说。",)
+    assert interpret(expr, event, params) == ("快下班了,明天再说。",)
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        ((1, ["a"]), TypeError),
+        (("a", "abc"), TypeError),
+        (("a", [1]), TypeError),
+        (("a", ["a"], ["見见"]), TypeError),
+        (("a", ["a"], {"見": "见见"}), ValueError),
+        (("x" * 1_000_001, ["a"]), ValueError),
+        (("a", ["a"] * 10_001), ValueError),
+        (("a", ["a" * 1001]), ValueError),
+    ],
+)
+def test_phrases_in_refuses_bad_or_oversized_arguments(
+    args: tuple[Any, ...], error: type[Exception]
+) -> None:
+    with pytest.raises(error):
+        FUNCTIONS["phrases_in"](*args)
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [([0, 20], 20), ([40, 0, 20], 20), ([0, 15, 60, 75], 15), ([5], None), ([], None),
+     ([0, Decimal("15.5"), 31], Decimal("15.5")), ([0, 15.5], Decimal("15.5"))],
+)  # fmt: skip
+def test_min_gap(values: list[Any], expected: Any) -> None:
+    assert FUNCTIONS["min_gap"](values) == expected
+
+
+@pytest.mark.parametrize("values", ["0,15", [0, "15"], [True, 3], [0] * 10_001])
+def test_min_gap_refuses_what_is_not_a_bounded_list_of_numbers(values: Any) -> None:
+    with pytest.raises((TypeError, ValueError)):
+        FUNCTIONS["min_gap"](values)

@@ -134,6 +134,15 @@ def _negate(c: _Cond) -> _Cond:
     return _conj(*(_negate(p) for p in c.parts))
 
 
+MAX_DURABLE_EXPRESSIONS: Final = 32
+"""durable_rules' limit on the comparisons of one rule (rete.h ``MAX_SEQUENCE_EXPRESSIONS``);
+past it, creating the ruleset fails with error 113."""
+
+
+def _atoms(c: _Cond) -> int:
+    return 1 if isinstance(c, _Atom) else sum(_atoms(p) for p in c.parts)
+
+
 def _to_json(c: _Cond) -> Json:
     """durable_rules' JSON form of a condition (neither TRUE nor FALSE)."""
     if isinstance(c, _Atom):
@@ -621,6 +630,11 @@ def translate(pack: Pack, compiled: CompiledPack) -> PackTranslation:
             elif code.effect_guards:
                 site = (rule.effect.key,)
                 raise _Refused(f"its `{rule.effect.key}` effect adds conditions of its own")
+            if (n := _atoms(cond)) > MAX_DURABLE_EXPRESSIONS:
+                raise _Refused(
+                    f"its condition needs {n} comparisons; durable_rules takes at most "
+                    f"{MAX_DURABLE_EXPRESSIONS} in one rule (MAX_SEQUENCE_EXPRESSIONS)"
+                )
         except _Refused as r:
             refused.append(_refusal(pack, rule, index[rule.id], site, r))
             continue

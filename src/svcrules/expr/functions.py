@@ -5,6 +5,10 @@ bounded operators).
 from __future__ import annotations
 
 import ast
+import functools
+import itertools
+import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
@@ -226,6 +230,157 @@ def _fn_count_of(text: Any, items: Any) -> int:
     return sum(1 for w in words if w in s)
 
 
+# --- phrase matching -----------------------------------------------------------------------------
+
+MAX_PHRASE_TEXT: Final = 1_000_000
+"""Longest text `phrases_in` searches, in characters."""
+
+
+MAX_PHRASES: Final = 10_000
+"""Most phrases (and most variant spellings) `phrases_in` takes."""
+
+
+MAX_PHRASE_LENGTH: Final = 1000
+"""Longest single phrase, in characters."""
+
+
+_NOT_WORD: Final = re.compile(r"[\W_]+")
+
+
+def _fold(text: str) -> str:
+    """Drop every character that is not a letter or a digit (punctuation of either width, spaces,
+    symbols), then NFKC (full-width -> half-width) and casefold. Dropping first keeps the costly
+    NFKC step off texts whose remaining characters are normalised already (most Chinese text)."""
+    s = _NOT_WORD.sub("", text)
+    if not unicodedata.is_normalized("NFKC", s):
+        s = _NOT_WORD.sub("", unicodedata.normalize("NFKC", s))
+    return s.casefold()
+
+
+_MAX_CACHED: Final = 1_000_000
+
+
+class _PhraseMatcher:
+    """An Aho-Corasick automaton over the folded phrases: one pass over the text finds every
+    phrase that occurs in it, overlapping or not, whatever the number of phrases."""
+
+    __slots__ = ("_cached", "_delta", "_fail", "_goto", "_out", "_phrases", "_table")
+
+    def __init__(self, phrases: tuple[str, ...], variants: tuple[tuple[str, str], ...]) -> None:
+        self._phrases = phrases
+        self._table: dict[int, str] | None = {ord(k): v for k, v in variants} if variants else None
+        goto: list[dict[str, int]] = [{}]
+        ends: list[set[int]] = [set()]
+        for index, phrase in enumerate(phrases):
+            key = _fold(phrase)
+            if self._table:
+                key = key.translate(self._table)
+            if not key:  # a phrase of punctuation alone would match every text
+                continue
+            state = 0
+            for ch in key:
+                nxt = goto[state].get(ch)
+                if nxt is None:
+                    nxt = len(goto)
+                    goto[state][ch] = nxt
+                    goto.append({})
+                    ends.append(set())
+                state = nxt
+            ends[state].add(index)
+        fail = [0] * len(goto)
+        order = list(goto[0].values())
+        for state in order:  # breadth first: a state's fail link is set before its children's
+            for ch, child in goto[state].items():
+                order.append(child)
+                f = fail[state]
+                while ch not in goto[f] and f:
+                    f = fail[f]
+                fail[child] = goto[f].get(ch, 0)
+                ends[child] |= ends[fail[child]]
+        self._goto = goto
+        self._fail = fail
+        self._out = [tuple(sorted(e)) for e in ends]
+        self._delta = [dict(g) for g in goto]  # goto plus the fail transitions taken so far
+        self._cached = 0
+
+    def find(self, text: str) -> tuple[str, ...]:
+        delta, out = self._delta, self._out
+        found: set[int] = set()
+        state = 0
+        for ch in _fold(text):
+            nxt = delta[state].get(ch)
+            state = self._step(state, ch) if nxt is None else nxt
+            if out[state]:
+                found.update(out[state])
+        return tuple(self._phrases[i] for i in sorted(found))
+
+    def _step(self, state: int, ch: str) -> int:
+        """The transition from ``state`` on ``ch`` through the fail links, remembered (up to
+        ``_MAX_CACHED`` transitions per automaton) so that the next text takes it in one lookup."""
+        c = self._table.get(ord(ch), ch) if self._table else ch  # a variant spelling
+        s = state
+        while s and c not in self._goto[s]:
+            s = self._fail[s]
+        nxt = self._goto[s].get(c, 0)
+        if self._cached < _MAX_CACHED:
+            self._delta[state][ch] = nxt
+            self._cached += 1
+        return nxt
+
+
+@functools.lru_cache(maxsize=64)
+def _phrase_matcher(
+    phrases: tuple[str, ...], variants: tuple[tuple[str, str], ...]
+) -> _PhraseMatcher:
+    """The automaton for one phrase list, checked and built on first use. The arguments are the
+    cache key, so a call with the same list costs a tuple hash, not a pass over the phrases."""
+    if not all(isinstance(p, str) for p in phrases):
+        raise TypeError("phrases_in() takes a list of strings second")
+    if len(phrases) > MAX_PHRASES or any(len(p) > MAX_PHRASE_LENGTH for p in phrases):
+        raise ValueError(
+            f"phrases_in() takes at most {MAX_PHRASES} phrases of {MAX_PHRASE_LENGTH} characters"
+        )
+    if len(variants) > MAX_PHRASES or not all(
+        isinstance(k, str) and isinstance(v, str) and len(k) == len(v) == 1 for k, v in variants
+    ):
+        raise ValueError("phrases_in() variants map one character to one character")
+    return _PhraseMatcher(phrases, variants)
+
+
+def _fn_phrases_in(text: Any, phrases: Any, variants: Any = None) -> tuple[str, ...]:
+    """The phrases of `phrases` that occur in `text`, in list order, compared after folding both
+    sides: full-width and half-width forms alike (NFKC), case, the one-character `variants`
+    (a mapping such as traditional -> simplified), and without punctuation or spaces."""
+    if not isinstance(text, str):
+        raise TypeError(f"phrases_in() takes a string first, not {type(text).__name__}")
+    if len(text) > MAX_PHRASE_TEXT:
+        raise ValueError(f"phrases_in() searches at most {MAX_PHRASE_TEXT} characters")
+    if not isinstance(phrases, list | tuple):
+        raise TypeError("phrases_in() takes a list of strings second")
+    if variants is None:
+        pairs: tuple[tuple[str, str], ...] = ()
+    elif isinstance(variants, Mapping):
+        pairs = tuple(sorted(variants.items()))
+    else:
+        raise TypeError("phrases_in() takes a mapping of variant spellings third")
+    return _phrase_matcher(tuple(phrases), pairs).find(text)
+
+
+def _fn_min_gap(values: Any) -> Any:
+    """The smallest difference between neighbouring numbers of `values` once sorted (seconds
+    between doorbell presses, say); None when there are fewer than two."""
+    if not isinstance(values, list | tuple) or not all(
+        isinstance(v, _Number) and not isinstance(v, bool) for v in values
+    ):
+        raise TypeError("min_gap() takes a list of numbers")
+    if len(values) > MAX_SEQUENCE:
+        raise ValueError(f"min_gap() takes at most {MAX_SEQUENCE} numbers")
+    if len(values) < 2:
+        return None
+    ordered = sorted(v if isinstance(v, int) else _to_decimal(v) for v in values)
+    return min(b - a for a, b in itertools.pairwise(ordered))
+
+
 FUNCTIONS: Final[Mapping[str, Callable[..., Any]]] = MappingProxyType(
     {
         "abs": abs,
@@ -238,7 +393,9 @@ FUNCTIONS: Final[Mapping[str, Callable[..., Any]]] = MappingProxyType(
         "len": len,
         "max": max,
         "min": min,
+        "min_gap": _fn_min_gap,
         "minutes": _duration(60_000_000),
+        "phrases_in": _fn_phrases_in,
         "round": _fn_round,
         "str": _fn_str,
     }
@@ -257,7 +414,9 @@ _ARITY: Final[Mapping[str, tuple[int, int]]] = {
     "len": (1, 1),
     "max": (1, MAX_ITEMS),
     "min": (1, MAX_ITEMS),
+    "min_gap": (1, 1),
     "minutes": (1, 1),
+    "phrases_in": (2, 3),
     "round": (1, 2),
     "str": (1, 1),
 }
