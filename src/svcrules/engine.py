@@ -15,6 +15,7 @@ from svcrules.calendars import Calendar
 from svcrules.compile import CompiledPack, compile_pack
 from svcrules.diagnostics import Diagnostic
 from svcrules.errors import EventError, PackError, SvcrulesError, internal_error
+from svcrules.ledger import Ledger
 from svcrules.pack import deep_merge, load_pack
 from svcrules.pack.schema import Pack
 from svcrules.runtime import (
@@ -28,6 +29,7 @@ from svcrules.runtime import (
     Violation,
 )
 from svcrules.runtime.events import Event, check_envelope
+from svcrules.runtime.intents import CountIntent, Intent, ScheduleIntent
 
 PackSource = str | Path | Mapping[str, Any] | Pack
 
@@ -127,12 +129,18 @@ class Engine:
                     event_id=None if event_id is None else str(event_id), index=index, error=exc
                 )
 
+    def ledger(self, snapshot: Mapping[str, Any] | None = None) -> Ledger:
+        """A stateful ledger over these packs (see docs/ledger.md); ``snapshot`` (from
+        ``Ledger.snapshot()``) restores one, if taken with the same packs, editions and params."""
+        params = [_params_for(p, self.params) for p in self.packs]
+        return Ledger(self.compiled, params, snapshot=snapshot)
+
     def __repr__(self) -> str:
         packs = ", ".join(f"{p.name} {p.version} ({p.edition})" for p in self.packs)
         return f"<Engine {packs}>"
 
 
-def _decision(event_id: str | None, etype: str, out: list[Outcome]) -> Decision:
+def _decision(event_id: str | None, etype: str, out: list[Outcome | Intent]) -> Decision:
     """Sort a handler's raw outcomes into a ``Decision`` (one pass, no copies when empty)."""
     if not out:
         return Decision(event_id=event_id, event_type=etype)
@@ -158,6 +166,8 @@ def _decision(event_id: str | None, etype: str, out: list[Outcome]) -> Decision:
                 escalations.append(item)
             case ClockSignal():
                 signals.append(item)
+            case CountIntent() | ScheduleIntent():
+                pass  # a count or a schedule means something only to the ledger
             case _:
                 assert_never(item)
     return Decision(

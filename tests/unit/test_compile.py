@@ -83,7 +83,7 @@ def test_a_failing_rule_shows_its_generated_line_in_the_traceback() -> None:
 
 
 def test_every_effect_kind_is_one_field_of_rule_spec_holding_an_effect_spec() -> None:
-    assert EFFECTS == ("deadline", "deduct", "escalate", "check")
+    assert EFFECTS == ("deadline", "deduct", "escalate", "check", "count", "schedule")
     for name in EFFECTS:
         annotation = RuleSpec.model_fields[name].annotation
         kinds = [t for t in getattr(annotation, "__args__", ()) if isinstance(t, type)]

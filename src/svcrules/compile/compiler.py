@@ -18,12 +18,14 @@ from zoneinfo import ZoneInfo
 
 from svcrules.calendars import Calendar
 from svcrules.calendars import calendar as builtin_calendar
+from svcrules.compile.plan import ledger_plan
 from svcrules.effects.base import EmitContext
 from svcrules.expr import Expr, parse_expr
 from svcrules.pack.checks import build_calendar, rule_fields
 from svcrules.pack.schema import Pack, PackSpec, RuleSpec
 from svcrules.runtime import EVAL_ERRORS, Cite, RuleMeta, rule_failed
 from svcrules.runtime.events import EventShape, FieldShape
+from svcrules.runtime.plans import LedgerPlan
 from svcrules.runtime.source import compile_source, register_source
 
 Handler = Callable[[dict[str, Any], list[Any]], None]
@@ -58,6 +60,8 @@ class CompiledPack:
     filename: str
     line_rules: Mapping[int, str] = field(default_factory=dict)
     """Generated line number → id of the rule it belongs to."""
+    ledger: LedgerPlan | None = None
+    """What the ledger needs beyond the handlers (clock rules, scorecards, counters ...)."""
 
 
 def rule_active(rule: RuleSpec, edition: str | None) -> bool:
@@ -141,6 +145,14 @@ def compile_pack(
         source,
         filename,
         line_rules,
+        ledger_plan(
+            spec,
+            rules,
+            final_params,
+            tz,
+            lambda name, unit: _calendar_for(name, unit, calendars, spec),
+            lambda r: RuleMeta(r.id, _cite(spec, r), spec.pack, spec.version, r.severity, r.title),
+        ),
     )
     register_source(filename, source, compiled)
     return compiled
@@ -228,7 +240,8 @@ def _rule_code(
         inline=lambda text, site: inline(text, (effect.key, *site)),
         bind=bind,
         calendar_for=lambda name, unit: _calendar_for(name, unit, calendars, spec),
-        scorecard_period=lambda name: spec.scorecards[name].period,
+        scorecard_period=lambda name: spec.scorecards[name].period_key,
+        counter_key=lambda name: spec.counters[name].key,
     )
     guards: list[str] = []
     if rule.effective is not None:

@@ -48,6 +48,8 @@ class Names:
     scorecards: frozenset[str]
     clocks: frozenset[str]
     """Clocks some rule starts."""
+    counters: frozenset[str] = frozenset()
+    params: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +90,8 @@ class EmitContext:
     calendar_for: Callable[[str | None, str], Calendar | None]
     """The calendar a clock uses: named, else the pack's default for the unit."""
     scorecard_period: Callable[[str], str]
+    counter_key: Callable[[str], str] = lambda name: "subject"
+    """The event field a counter is keyed by."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +125,10 @@ class EffectSpec(Spec):
     def check(self, ctx: CheckContext) -> Iterator[Diagnostic]:
         """Semantic problems of this effect in its rule."""
         return iter(())
+
+    def produces(self) -> tuple[str, ...]:
+        """Derived event types the ledger may emit because of this effect (for the cycle check)."""
+        return ()
 
     def emit(self, ctx: EmitContext) -> Emitted:  # pragma: no cover - every kind overrides it
         raise NotImplementedError

@@ -23,6 +23,7 @@ from svcrules.effects.base import (
     Site,
     Unit,
 )
+from svcrules.runtime.derived import DEADLINE_EVENTS
 from svcrules.runtime.due import due_after, due_before, require_instant
 from svcrules.runtime.effects import RuleMeta
 from svcrules.runtime.results import ClockSignal, Deadline, Explanation, SignalAction
@@ -35,7 +36,7 @@ class DeadlineSpec(EffectSpec):
     key: ClassVar[str] = "deadline"
 
     clock: Name
-    action: Literal["start", "stop", "pause", "resume", "cancel"] = "start"
+    action: Literal["start", "stop", "pause", "resume", "cancel", "excuse", "extend"] = "start"
     within: int | ExprText | None = Field(
         default=None, description="Amount of `unit`: an integer or an expression"
     )
@@ -51,18 +52,33 @@ class DeadlineSpec(EffectSpec):
     )
     calendar: str | None = None
     warn_at: tuple[Decimal, ...] = ()
+    until: ExprText | None = Field(
+        default=None, description="`extend`: expression for the new due instant"
+    )
 
     def expr_sites(self) -> Iterator[tuple[Site, str]]:
         if isinstance(self.within, str):
             yield ("within",), self.within
         if self.start is not None:
             yield ("start",), self.start
+        if self.until is not None:
+            yield ("until",), self.until
+
+    def produces(self) -> tuple[str, ...]:
+        return DEADLINE_EVENTS
 
     def declares(self) -> Iterator[tuple[str, str]]:
         if self.action == "start":
             yield "clocks", self.clock
 
     def check(self, ctx: CheckContext) -> Iterator[Diagnostic]:
+        if (self.action == "extend") != (self.until is not None):
+            yield ctx.problem(
+                "deadline.until",
+                "an `extend` needs `until` (the new due instant), and only an `extend` takes it",
+                "until" if self.until is not None else "action",
+                hint="e.g. action: extend, until: new_due",
+            )
         if self.action == "start":
             if self.within is None or self.unit is None:
                 yield ctx.problem(
@@ -126,6 +142,10 @@ class DeadlineSpec(EffectSpec):
                 )
 
     def emit(self, ctx: EmitContext) -> Emitted:
+        if self.action == "extend":
+            fx = ctx.bind(SignalEffect(ctx.meta, self.clock, self.action))
+            until = ctx.inline(self.until, ("until",))
+            return Emitted(f"{fx}(e, {until})", f"clock {self.clock}: extend until {self.until}")
         if self.action != "start":
             fx = ctx.bind(SignalEffect(ctx.meta, self.clock, self.action))
             return Emitted(f"{fx}(e)", f"clock {self.clock}: {self.action}")
@@ -219,20 +239,24 @@ class DeadlineEffect:
 
 @dataclass(frozen=True, slots=True)
 class SignalEffect:
-    """Stops, pauses, resumes or cancels a clock: a ``ClockSignal`` for the ledger."""
+    """Stops, pauses, resumes, cancels, excuses or extends a clock: a ``ClockSignal`` for the
+    ledger (an extension carries the new due instant)."""
 
     meta: RuleMeta
     clock: str
     action: SignalAction
 
-    def __call__(self, e: Mapping[str, Any]) -> ClockSignal:
+    def __call__(self, e: Mapping[str, Any], until: Any = None) -> ClockSignal:
         meta = self.meta
+        if self.action == "extend":
+            until = require_instant(until, "the extension's `until`")
         return ClockSignal(
             rule=meta.rule,
             clock=self.clock,
             case=e.get("case"),
             action=self.action,
             at=e["at"],
+            until=until,
             cite=meta.cite,
             pack=meta.pack,
             pack_version=meta.pack_version,

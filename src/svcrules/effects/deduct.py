@@ -19,6 +19,7 @@ from svcrules.effects.base import (
     Name,
     Site,
 )
+from svcrules.runtime.derived import SCORE_EVENTS
 from svcrules.runtime.due import period_label
 from svcrules.runtime.effects import RuleMeta
 from svcrules.runtime.results import Deduction
@@ -48,6 +49,9 @@ class DeductSpec(EffectSpec):
             yield ctx.problem(
                 "deduct.points", "points deducted are a positive whole number", "points"
             )
+
+    def produces(self) -> tuple[str, ...]:
+        return SCORE_EVENTS
 
     def emit(self, ctx: EmitContext) -> Emitted:
         fx = ctx.bind(

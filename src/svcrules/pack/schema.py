@@ -12,11 +12,20 @@ from collections.abc import Mapping
 from types import UnionType
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, model_validator
 
-from svcrules.effects import CheckSpec, DeadlineSpec, DeductSpec, EffectSpec, EscalateSpec
+from svcrules.effects import (
+    CheckSpec,
+    CountSpec,
+    DeadlineSpec,
+    DeductSpec,
+    EffectSpec,
+    EscalateSpec,
+    ScheduleSpec,
+)
 from svcrules.effects.base import ExprText, Name, Period, Spec
 from svcrules.expr import Expr
+from svcrules.runtime.derived import with_derived_events
 
 RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=100)]
 EventType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")]
@@ -82,16 +91,38 @@ class ThresholdSpec(Spec):
 
 class ScorecardSpec(Spec):
     base: int = 100
-    period: Period = "month"
+    period: Period | Literal["cycle"] = "month"
+    cycle_years: int | None = Field(default=None, description="`period: cycle`: its length")
+    cycle_start: dt.date = Field(
+        default=dt.date(2000, 1, 1), description="`period: cycle`: the first day of a cycle"
+    )
     floor: int | None = None
     cap: int | None = Field(default=None, description="Most points one period can deduct")
     thresholds: tuple[ThresholdSpec, ...] = ()
 
+    @property
+    def period_key(self) -> str:
+        """The period as ``period_label`` reads it (``cycle:3:2024-01-01`` for a cycle)."""
+        if self.period == "cycle":
+            return f"cycle:{self.cycle_years or 1}:{self.cycle_start.isoformat()}"
+        return self.period
+
+
+class WindowSpec(Spec):
+    days: int = 0
+    hours: int = 0
+    minutes: int = 0
+
 
 class CounterSpec(Spec):
     period: Period | None = None
+    window: WindowSpec | None = Field(default=None, description="A sliding window, e.g. days: 30")
     limit: int
+    key: Name = Field(default="subject", description="The event field the counter is kept by")
     reset_on: tuple[EventType, ...] = ()
+    consecutive: bool = Field(
+        default=False, description="A run: counts since the last `reset_on` event"
+    )
 
 
 class EffectiveSpec(Spec):
@@ -114,6 +145,8 @@ class RuleSpec(Spec):
     deduct: DeductSpec | None = None
     escalate: EscalateSpec | None = None
     check: CheckSpec | None = None
+    count: CountSpec | None = None
+    schedule: ScheduleSpec | None = None
 
     @property
     def event_types(self) -> tuple[str, ...]:
@@ -151,6 +184,12 @@ class PackSpec(Spec):
     disable: tuple[RuleId, ...] = Field(
         default=(), description="Overlay: ids of base rules to drop"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derived_vocabulary(cls, data: Any) -> Any:
+        """Every pack knows the ledger's derived event types (``deadline.breached`` ...)."""
+        return with_derived_events(data)
 
 
 EFFECTS: tuple[str, ...] = tuple(

@@ -98,8 +98,15 @@ def require_instant(value: Any, field_name: str) -> dt.datetime:
 
 
 def period_label(at: dt.datetime, period: str, tz: ZoneInfo) -> str:
-    """``2024-03`` (month), ``2024-W09`` (ISO week), ``2024-Q1`` (quarter), ``2024`` (year)."""
+    """``2024-03`` (month), ``2024-W09`` (ISO week), ``2024-Q1`` (quarter), ``2024`` (year);
+    ``cycle:YEARS:START`` (a multi-year cycle from the local date START) gives ``2024..2026``, or
+    ``2024-07-01..2027-06-30`` when START is not the 1st of January."""
     local = at.astimezone(tz)
+    if period.startswith("cycle:"):
+        first, last = cycle_bounds(local.date(), period)
+        if (first.month, first.day) == (1, 1):
+            return f"{first.year:04d}..{last.year:04d}"
+        return f"{first.isoformat()}..{last.isoformat()}"
     if period == "month":
         return f"{local.year:04d}-{local.month:02d}"
     if period == "week":
@@ -108,3 +115,22 @@ def period_label(at: dt.datetime, period: str, tz: ZoneInfo) -> str:
     if period == "quarter":
         return f"{local.year:04d}-Q{(local.month - 1) // 3 + 1}"
     return f"{local.year:04d}"
+
+
+@functools.lru_cache(maxsize=64)
+def _cycle(period: str) -> tuple[int, dt.date]:
+    _, years, start = period.split(":")
+    return int(years), dt.date.fromisoformat(start)
+
+
+def cycle_bounds(day: dt.date, period: str) -> tuple[dt.date, dt.date]:
+    """First and last local date of the ``cycle:YEARS:START`` period holding ``day``."""
+    years, start = _cycle(period)
+    k = (day.year - start.year) // years
+    first = start + relativedelta(years=k * years)
+    if first > day:
+        first = start + relativedelta(years=(k - 1) * years)
+    elif start + relativedelta(years=(k + 1) * years) <= day:
+        first = start + relativedelta(years=(k + 1) * years)
+    last = first + relativedelta(years=years) - dt.timedelta(days=1)
+    return first, last

@@ -39,7 +39,7 @@ __all__ = [
 
 Severity = Literal["hard", "soft"]
 Status = Literal["open", "paused", "met", "breached", "excused", "cancelled"]
-SignalAction = Literal["stop", "pause", "resume", "cancel"]
+SignalAction = Literal["stop", "pause", "resume", "cancel", "excuse", "extend"]
 
 
 def to_json_value(value: Any) -> Any:
@@ -160,6 +160,14 @@ class Explanation:
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"Explanation is immutable: cannot set {name!r}")
+
+    def with_notes(self, *notes: str) -> Explanation:
+        """A copy with ``notes`` added (the ledger's pauses, extensions and excuses)."""
+        ex = Explanation(self.start, self.unit, self.amount, self._cal, self.before)
+        object.__setattr__(ex, "notes", self.notes + notes)
+        object.__setattr__(ex, "calendar", self.calendar)
+        object.__setattr__(ex, "_steps", self._steps)
+        return ex
 
     @property
     def steps(self) -> dict[str, Any]:
@@ -303,7 +311,8 @@ class Deadline(_Result):
     severity: Severity = "hard"
     """``hard`` (a commitment) or ``soft`` (a target)."""
     late_by: dt.timedelta | None = None
-    """How late a breached clock was met (or is, at ``advance``); None otherwise."""
+    """How late a breached clock was stopped; None otherwise (and while a breached clock is still
+    open: ``Ledger.deadlines()`` then shows how late it is at the ledger's watermark)."""
     explain: Explanation
     """How ``due`` was computed."""
     cite: Cite
@@ -411,7 +420,8 @@ class Violation(_Result):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ClockSignal(_Result):
-    """A stop, pause, resume or cancel of a clock: what a stop event means for the ledger."""
+    """A stop, pause, resume, cancel, excuse or extension of a clock: what the event means for
+    the ledger."""
 
     kind: ClassVar[str] = "signal"
 
@@ -421,6 +431,8 @@ class ClockSignal(_Result):
     action: SignalAction
     at: dt.datetime
     """When it happened (the event's time)."""
+    until: dt.datetime | None = None
+    """For ``extend``: the new due time asked for."""
     cite: Cite | None = None
     pack: str
     pack_version: str = ""

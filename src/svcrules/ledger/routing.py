@@ -1,0 +1,82 @@
+"""Ledger: routes what one event of one pack implies to keys: each intent of the compiled
+handler to its clock, scorecard period, counter or schedule, the ``reset_on`` events to their
+counters; escalations, violations and clock signals stay with the event itself."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, assert_never
+
+from svcrules.ledger.model import Entry, Key, OutId, Reset, order_of
+from svcrules.runtime.due import period_label
+from svcrules.runtime.intents import CountIntent, ScheduleIntent
+from svcrules.runtime.plans import LedgerPlan
+from svcrules.runtime.results import (
+    ClockSignal,
+    Deadline,
+    Deduction,
+    Escalation,
+    Outcome,
+    Violation,
+)
+
+
+@dataclass(slots=True)
+class Routed:
+    """An event's share of the ledger: entries on keys, and its own outcomes."""
+
+    entries: list[tuple[Key, Entry]] = field(default_factory=list)
+    direct: list[tuple[OutId, Outcome]] = field(default_factory=list)
+
+
+def counter_key(pack: str, plan: LedgerPlan, counter: str, value: str, at: dt.datetime) -> Key:
+    c = plan.counters[counter]
+    period = period_label(at, c.period, plan.tz) if c.period is not None else ""
+    return ("counter", pack, counter, value, period)
+
+
+def route(
+    pack: str,
+    plan: LedgerPlan,
+    e: Mapping[str, Any],
+    items: list[Any],
+    into: Routed,
+) -> None:
+    """Add the keys and outcomes of one pack's view ``e`` of an event and its handler's
+    ``items`` to ``into``."""
+    event_id: str = e["id"]
+    etype: str = e["type"]
+    at: dt.datetime = e["at"]
+    n = len(into.entries) + len(into.direct)
+    for item in items:
+        n += 1
+        entry_order = order_of(at, event_id, n)
+        match item:
+            case Deadline():
+                key: Key = ("clock", pack, item.case or "", item.clock)
+                into.entries.append((key, Entry(entry_order, etype, item)))
+            case ClockSignal():
+                key = ("clock", pack, item.case or "", item.clock)
+                into.entries.append((key, Entry(entry_order, etype, item)))
+                into.direct.append((("event", event_id, str(n)), item))
+            case Deduction():
+                key = ("score", pack, item.scorecard, item.subject, item.period)
+                into.entries.append((key, Entry(entry_order, etype, item)))
+            case CountIntent():
+                key = counter_key(pack, plan, item.counter, item.key, at)
+                into.entries.append((key, Entry(entry_order, etype, item)))
+            case ScheduleIntent():
+                key = ("schedule", pack, item.schedule, item.subject)
+                into.entries.append((key, Entry(entry_order, etype, item)))
+            case Escalation() | Violation():
+                into.direct.append((("event", event_id, str(n)), item))
+            case _:
+                assert_never(item)
+    for name, counter in plan.counters.items():
+        if etype in counter.reset_on and e.get(counter.key) is not None:
+            n += 1
+            key = counter_key(pack, plan, name, str(e[counter.key]), at)
+            reset = Reset(name, at, event_id)
+            into.entries.append((key, Entry(order_of(at, event_id, n), etype, reset)))
