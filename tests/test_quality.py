@@ -31,12 +31,12 @@ def test_ruff_lint_is_clean() -> None:
 
 
 def test_ruff_format_is_clean() -> None:
-    r = _run(_tool("ruff"), "format", "--check", "src")
+    r = _run(_tool("ruff"), "format", "--check", "src", "tests")
     assert r.returncode == 0, r.stdout + r.stderr
 
 
 def test_mypy_strict_is_clean() -> None:
-    r = _run(sys.executable, "-m", "mypy", "--strict", "src/svcrules")
+    r = _run(sys.executable, "-m", "mypy", "--strict", "src/svcrules", "tests")
     assert r.returncode == 0, r.stdout + r.stderr
 
 

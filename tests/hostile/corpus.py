@@ -457,8 +457,8 @@ def _cli(argv: list[str], stdin: bytes = b"") -> dict[str, Any]:
         code = main(argv)
     out.flush()
     err.flush()
-    stdout = out.buffer.getvalue().decode()  # type: ignore[attr-defined]
-    stderr = err.buffer.getvalue().decode()  # type: ignore[attr-defined]
+    stdout = out.buffer.getvalue().decode()
+    stderr = err.buffer.getvalue().decode()
     return {"exit": code, "stdout": stdout, "stderr": stderr}
 
 

@@ -116,7 +116,13 @@ for _rule in EXERCISE["rules"]:
     if "check" not in _rule:
         _rule["deadline"] = {"clock": "reply", "within": 30, "unit": "minutes"}
 EXERCISE_REFUSED = {"refused-arith", "refused-fields", "refused-absent", "refused-fn"}
-EXERCISE_NEAR = (Decimal("7.25"), Decimal(3), Decimal("0.5"), Decimal("-2.5"), Decimal(10**6))
+EXERCISE_NEAR: tuple[Decimal, ...] = (
+    Decimal("7.25"),
+    Decimal(3),
+    Decimal("0.5"),
+    Decimal("-2.5"),
+    Decimal(10**6),
+)
 
 
 def _cases() -> Iterator[Any]:
@@ -124,7 +130,8 @@ def _cases() -> Iterator[Any]:
         if info.origin != "builtin":
             continue
         pack = svcrules.load_pack(info.name)
-        for edition in sorted(pack.spec.editions) or [None]:
+        editions: list[str | None] = [*sorted(pack.spec.editions)] or [None]
+        for edition in editions:
             yield pytest.param(info.name, edition, id=f"{info.name}[{edition}]")
     yield pytest.param("durable-exercise", None, id="durable-exercise")
 

@@ -6,20 +6,16 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import sys
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.reference_expr import family, interpret
 
 from svcrules.errors import PackError
 from svcrules.expr import FUNCTIONS, Expr, parse_expr
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from reference_expr import family, interpret
 
 ORDINARY = (TypeError, ArithmeticError, KeyError, IndexError, ValueError)
 FIELDS = ("a", "b", "c", "s")

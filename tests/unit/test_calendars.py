@@ -590,9 +590,10 @@ def test_a_calendar_deep_copies_and_keeps_its_behaviour() -> None:
     cal = Calendar("US", timezone="America/New_York", hours="09:00-17:00", confirmed_through=2030)
     holder = {"calendars": [cal], "note": "anything holding a calendar copies too"}
     copied = copy.deepcopy(holder)
-    assert copied["calendars"][0] is not cal
-    _same_behaviour(copied["calendars"][0], cal)
-    assert copied["calendars"][0].confirmed_through == 2030
+    (twin,) = copied["calendars"]
+    assert isinstance(twin, Calendar) and twin is not cal
+    _same_behaviour(twin, cal)
+    assert twin.confirmed_through == 2030
 
 
 def test_a_shared_calendar_unpickles_as_the_shared_instance() -> None:

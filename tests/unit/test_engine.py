@@ -46,7 +46,7 @@ def test_deadline_in_minutes_names_rule_cite_pack_and_explains(engine: svcrules.
 def test_results_are_immutable(engine: svcrules.Engine) -> None:
     d = engine.evaluate(event("fault.reported", case="F1", area="urban"))
     with pytest.raises(AttributeError):
-        d.deadlines[0].due = None  # type: ignore[misc]
+        d.deadlines[0].due = None  # type: ignore[misc,assignment]
     assert isinstance(d.deadlines, tuple)
 
 

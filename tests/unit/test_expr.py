@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.reference_expr import family, interpret
 
 from svcrules.errors import PackError
 from svcrules.expr import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, MAX_STRING, parse_expr
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from reference_expr import family, interpret
 
 AT = datetime(2024, 3, 1, 23, 30, tzinfo=UTC)
 EVENT: dict[str, Any] = {

@@ -58,13 +58,14 @@ def test_three_mistakes_in_three_places_are_all_reported_with_positions(tmp_path
     for d in diags:
         assert d.file == str(path)
         assert d.line is not None and d.column is not None
-    assert diags[0].path == "$.owner" and lines[diags[0].line - 1].startswith("owner:")
+    at = [(d.line or 0, d.column or 0) for d in diags]  # checked above: never None
+    assert diags[0].path == "$.owner" and lines[at[0][0] - 1].startswith("owner:")
     assert diags[1].path == "$.rules[2].deadline.within"
-    assert lines[diags[1].line - 1][diags[1].column - 1 :].startswith("reply_dayz") or (
-        "params.reply_dayz" in lines[diags[1].line - 1]
+    assert lines[at[1][0] - 1][at[1][1] - 1 :].startswith("reply_dayz") or (
+        "params.reply_dayz" in lines[at[1][0] - 1]
     )
     assert diags[2].path == "$.rules[6].deduct.scorecard"
-    assert "weekly" in lines[diags[2].line - 1]
+    assert "weekly" in lines[at[2][0] - 1]
     # sorted by location, rendered as file:line:col: error[code] path: message
     assert [d.line for d in diags] == sorted(d.line or 0 for d in diags)
     assert diags[0].render().startswith(f"{path}:{diags[0].line}:{diags[0].column}: error[")
@@ -77,6 +78,7 @@ def test_expression_column_points_into_the_expression(tmp_path: Path) -> None:
         svcrules.load_pack(path)
     (d,) = err.value.diagnostics
     assert d.code == "expr.unknown-name"
+    assert d.line is not None and d.column is not None
     line = text.splitlines()[d.line - 1]
     assert line[d.column - 1 :].startswith("colour")
 
@@ -279,7 +281,7 @@ def test_plug_in_packs_are_found_through_entry_points(
     def entry_points(**kw: str) -> list[metadata.EntryPoint]:
         return [ep] if kw.get("group") == loader.ENTRY_POINT_GROUP else []
 
-    monkeypatch.setattr(loader.metadata, "entry_points", entry_points)
+    monkeypatch.setattr(metadata, "entry_points", entry_points)  # the module registry reads
     infos = {i.name: i for i in svcrules.list_packs()}
     assert infos["mini"].origin == "plugin" and infos["mini"].version == "1.0"
     assert svcrules.load_pack("mini").source == str(mini_pack_path)
