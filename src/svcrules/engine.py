@@ -10,7 +10,7 @@ import difflib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, assert_never
+from typing import Any, assert_never, cast
 
 from svcrules.calendars import Calendar
 from svcrules.compile import CompiledPack, compile_pack
@@ -102,6 +102,15 @@ class Engine:
                 dispatch.setdefault(etype, []).append((shape.validate, cp.handlers[etype]))
         # event type -> (validate, compiled handler) per pack declaring it: decided once here
         self._dispatch = {t: tuple(steps) for t, steps in dispatch.items()}
+        # The usual case, one pack declaring the type: its fast-path validator, full validator
+        # and handler, so that evaluate() makes no call it does not need.
+        self._single = {
+            t: (cp.shapes[t].fast_path, cp.shapes[t].validate_fully, cp.handlers[t])
+            for t, steps in self._dispatch.items()
+            if len(steps) == 1
+            for cp in self.compiled
+            if t in cp.shapes
+        }
 
     @property
     def event_types(self) -> frozenset[str]:
@@ -129,7 +138,19 @@ class Engine:
     def evaluate(self, event: Mapping[str, Any] | Event) -> Decision:
         """What ``event`` implies on its own; raises ``EventError`` if it cannot be evaluated."""
         try:
-            event_id, etype, out = self.raw_outcomes(event)
+            etype = event.get("type") if type(event) is dict else None
+            single = self._single.get(etype) if type(etype) is str else None
+            if single is not None and type(event) is dict:  # raw_outcomes() inlined, one pack
+                fast, full, handle = single
+                try:
+                    e = fast(event)
+                except Exception:  # anything unusual: the full validation says what
+                    e = full(event)
+                out: list[Any] = []
+                handle(e, out)
+                event_id: str | None = e["id"]
+            else:
+                event_id, etype, out = self.raw_outcomes(event)
         except SvcrulesError:
             raise
         except (MemoryError, RecursionError) as exc:
@@ -143,6 +164,7 @@ class Engine:
             ) from None
         except Exception as exc:  # a bug in svcrules must still reach the caller as its error
             raise internal_error(EventError, "event.internal", "on this event", exc) from exc
+        assert etype is not None
         return _decision(event_id, etype, out)
 
     def evaluate_many(self, events: Iterable[Any]) -> Iterator[Decision | Rejection]:
@@ -197,13 +219,24 @@ def _bad_argument(name: str, expected: str, value: Any) -> PackError:
     )
 
 
+def _clocks_started(event_id: str | None, etype: str, out: list[Deadline]) -> Decision:
+    if len(out) == 1:
+        dl = out[0]
+        return Decision(event_id=event_id, event_type=etype, deadlines=(dl,), warnings=dl.warnings)
+    return Decision(
+        event_id=event_id,
+        event_type=etype,
+        deadlines=tuple(out),
+        warnings=tuple(w for d in out for w in d.warnings),
+    )
+
+
 def _decision(event_id: str | None, etype: str, out: list[Outcome | Intent]) -> Decision:
     """Sort a handler's raw outcomes into a ``Decision`` (one pass, no copies when empty)."""
     if not out:
         return Decision(event_id=event_id, event_type=etype)
-    if len(out) == 1 and type(out[0]) is Deadline:  # the common case: one clock started
-        dl = out[0]
-        return Decision(event_id=event_id, event_type=etype, deadlines=(dl,), warnings=dl.warnings)
+    if all(type(x) is Deadline for x in out):  # the common case: clocks started, nothing else
+        return _clocks_started(event_id, etype, cast("list[Deadline]", out))
     deadlines: list[Deadline] = []
     deductions: list[Deduction] = []
     escalations: list[Escalation] = []

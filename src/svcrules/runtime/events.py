@@ -257,6 +257,12 @@ class EventShape:
         object.__setattr__(self, "_fast", fast)
         register_source(filename, source, self)
 
+    @property
+    def fast_path(self) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+        """The generated validator for well-formed events: raises on anything else, which
+        ``validate_fully`` then reports."""
+        return self._fast
+
     def validate(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         """The normalised event, or ``EventError`` with every problem found."""
         try:  # straight-line code for a well-formed event; anything unusual takes the full path
