@@ -10,7 +10,7 @@ import difflib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, assert_never, cast
+from typing import Any, cast
 
 from svcrules.calendars import Calendar
 from svcrules.compile import CompiledPack, compile_pack
@@ -22,14 +22,10 @@ from svcrules.pack import deep_merge, load_pack
 from svcrules.pack.schema import Pack
 from svcrules.pack.sources import Document, check_data
 from svcrules.runtime import (
-    ClockSignal,
     Deadline,
     Decision,
-    Deduction,
-    Escalation,
     Outcome,
     Rejection,
-    Violation,
 )
 from svcrules.runtime.events import Event, check_envelope
 from svcrules.runtime.intents import CountIntent, Intent, ScheduleIntent
@@ -237,38 +233,9 @@ def _decision(event_id: str | None, etype: str, out: list[Outcome | Intent]) -> 
         return Decision(event_id=event_id, event_type=etype)
     if all(type(x) is Deadline for x in out):  # the common case: clocks started, nothing else
         return _clocks_started(event_id, etype, cast("list[Deadline]", out))
-    deadlines: list[Deadline] = []
-    deductions: list[Deduction] = []
-    escalations: list[Escalation] = []
-    violations: list[Violation] = []
-    signals: list[ClockSignal] = []
-    warnings: list[str] = []
-    for item in out:
-        match item:
-            case Deadline():
-                deadlines.append(item)
-                warnings.extend(item.warnings)
-            case Violation():
-                violations.append(item)
-            case Deduction():
-                deductions.append(item)
-            case Escalation():
-                escalations.append(item)
-            case ClockSignal():
-                signals.append(item)
-            case CountIntent() | ScheduleIntent():
-                pass  # a count or a schedule means something only to the ledger
-            case _:
-                assert_never(item)
-    return Decision(
-        event_id=event_id,
-        event_type=etype,
-        deadlines=tuple(deadlines),
-        deductions=tuple(deductions),
-        escalations=tuple(escalations),
-        violations=tuple(violations),
-        signals=tuple(signals),
-        warnings=tuple(warnings),
+    # counts and schedules mean something only to the ledger
+    return Decision.collect(
+        event_id, etype, (o for o in out if not isinstance(o, CountIntent | ScheduleIntent))
     )
 
 

@@ -5,17 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, assert_never
+from typing import Any
 
 from svcrules.ledger.model import Key, OutId
 from svcrules.runtime.results import (
-    ClockSignal,
-    Deadline,
     Decision,
-    Deduction,
-    Escalation,
     Outcome,
-    Violation,
 )
 
 MISSING: Any = object()
@@ -46,35 +41,6 @@ def decision(
             retracted.append(before)
         if after is not MISSING:
             reported.append(after)
-    deadlines: list[Deadline] = []
-    deductions: list[Deduction] = []
-    escalations: list[Escalation] = []
-    violations: list[Violation] = []
-    signals: list[ClockSignal] = []
-    warnings = list(change.warnings)
-    for item in reported:
-        match item:
-            case Deadline():
-                deadlines.append(item)
-                warnings.extend(item.warnings)
-            case Deduction():
-                deductions.append(item)
-            case Escalation():
-                escalations.append(item)
-            case Violation():
-                violations.append(item)
-            case ClockSignal():
-                signals.append(item)
-            case _:
-                assert_never(item)
-    return Decision(
-        event_id=event_id,
-        event_type=etype,
-        deadlines=tuple(deadlines),
-        deductions=tuple(deductions),
-        escalations=tuple(escalations),
-        violations=tuple(violations),
-        signals=tuple(signals),
-        retracted=tuple(retracted),
-        warnings=tuple(dict.fromkeys(warnings)),
+    return Decision.collect(
+        event_id, etype, reported, retracted=retracted, warnings=change.warnings
     )

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, assert_never
 
 from svcrules.errors import EventError
 from svcrules.limits import MAX_DIGITS
@@ -490,6 +490,51 @@ class Decision(_Result):
             or self.violations
             or self.signals
             or self.retracted
+        )
+
+    @classmethod
+    def collect(
+        cls,
+        event_id: str | None,
+        event_type: str | None,
+        outcomes: Iterable[Outcome],
+        *,
+        retracted: Iterable[Outcome] = (),
+        warnings: Iterable[str] = (),
+    ) -> Decision:
+        """A decision from outcomes of every kind, sorted into their tuples in order; each
+        deadline's warnings are added to ``warnings`` (each warning once)."""
+        deadlines: list[Deadline] = []
+        deductions: list[Deduction] = []
+        escalations: list[Escalation] = []
+        violations: list[Violation] = []
+        signals: list[ClockSignal] = []
+        notes = list(warnings)
+        for item in outcomes:
+            match item:
+                case Deadline():
+                    deadlines.append(item)
+                    notes.extend(item.warnings)
+                case Deduction():
+                    deductions.append(item)
+                case Escalation():
+                    escalations.append(item)
+                case Violation():
+                    violations.append(item)
+                case ClockSignal():
+                    signals.append(item)
+                case _:
+                    assert_never(item)
+        return cls(
+            event_id=event_id,
+            event_type=event_type,
+            deadlines=tuple(deadlines),
+            deductions=tuple(deductions),
+            escalations=tuple(escalations),
+            violations=tuple(violations),
+            signals=tuple(signals),
+            retracted=tuple(retracted),
+            warnings=tuple(dict.fromkeys(notes)),
         )
 
     @property
