@@ -17,7 +17,6 @@ from svcrules.compile import CompiledPack, compile_pack
 from svcrules.diagnostics import Diagnostic
 from svcrules.errors import EventError, PackError, SvcrulesError, internal_error
 from svcrules.ledger import Ledger
-from svcrules.limits import number_problem
 from svcrules.pack import deep_merge, load_pack
 from svcrules.pack.schema import Pack
 from svcrules.pack.sources import Document, check_data
@@ -27,6 +26,7 @@ from svcrules.runtime import (
     Outcome,
     Rejection,
 )
+from svcrules.runtime.batch import each
 from svcrules.runtime.events import Event, check_envelope
 from svcrules.runtime.intents import CountIntent, Intent, ScheduleIntent
 
@@ -174,15 +174,7 @@ class Engine:
                     )
                 ]
             )
-        for index, event in enumerate(events):
-            try:
-                yield self.evaluate(event)
-            except EventError as exc:
-                if isinstance(event, Event):
-                    event_id: Any = event.id
-                else:
-                    event_id = event.get("id") if isinstance(event, Mapping) else None
-                yield Rejection(event_id=_id_text(event_id), index=index, error=exc)
+        return each(self.evaluate, events)
 
     def ledger(self, snapshot: Mapping[str, Any] | None = None) -> Ledger:
         """A stateful ledger over these packs (see docs/ledger.md); ``snapshot`` (from
@@ -193,15 +185,6 @@ class Engine:
     def __repr__(self) -> str:
         packs = ", ".join(f"{p.name} {p.version} ({p.edition})" for p in self.packs)
         return f"<Engine {packs}>"
-
-
-def _id_text(event_id: Any) -> str | None:
-    """A rejected event's id as text, if it is a string or a number within bounds."""
-    if isinstance(event_id, str):
-        return event_id
-    if isinstance(event_id, int | Decimal | float) and number_problem(event_id) is None:
-        return str(event_id)
-    return None
 
 
 def _bad_argument(name: str, expected: str, value: Any) -> PackError:
@@ -267,7 +250,6 @@ def _params_for(pack: Pack, overrides: Mapping[str, Any]) -> dict[str, Any]:
 
 def _exact(value: Any) -> Any:
     """Floats given by a caller become Decimals from their shortest repr (7.0 → Decimal('7.0'))."""
-    from decimal import Decimal
 
     if isinstance(value, float):
         return Decimal(str(value))

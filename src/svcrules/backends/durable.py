@@ -49,6 +49,7 @@ from svcrules.expr import Expr, parse_expr
 from svcrules.pack.checks import rule_fields
 from svcrules.pack.schema import Pack, RuleSpec
 from svcrules.runtime import EVAL_ERRORS, Decision, Rejection, rule_failed
+from svcrules.runtime.batch import each
 from svcrules.runtime.events import Event, check_envelope
 
 __all__ = ["DurableEngine", "PackTranslation", "RuleTranslation", "translate"]
@@ -926,17 +927,7 @@ class DurableEngine:
 
     def evaluate_many(self, events: Iterable[Any]) -> Iterator[Decision | Rejection]:
         """One ``Decision`` or ``Rejection`` per input event, in input order."""
-        for index, event in enumerate(events):
-            try:
-                yield self.evaluate(event)
-            except EventError as exc:
-                if isinstance(event, Event):
-                    event_id: Any = event.id
-                else:
-                    event_id = event.get("id") if isinstance(event, Mapping) else None
-                yield Rejection(
-                    event_id=None if event_id is None else str(event_id), index=index, error=exc
-                )
+        return each(self.evaluate, events)
 
     def __repr__(self) -> str:
         packs = ", ".join(f"{p.name} {p.version} ({p.edition})" for p in self.engine.packs)
