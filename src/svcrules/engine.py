@@ -51,21 +51,8 @@ class Engine:
         params: Mapping[str, Any] | None = None,
         calendars: Mapping[str, Calendar] | None = None,
     ) -> None:
-        sources: list[PackSource]
-        if isinstance(packs, str | Path | Mapping | Pack):
-            sources = [packs]
-        elif isinstance(packs, Iterable) and not isinstance(packs, bytes):
-            sources = list(packs)
-        else:
-            raise _bad_argument(
-                "packs", "a pack name, path, mapping or Pack, or a list of them", packs
-            )
-        if edition is not None and not isinstance(edition, str):
-            raise _bad_argument("edition", "an edition name", edition)
-        if params is not None and not isinstance(params, Mapping):
-            raise _bad_argument("params", "a mapping of param names to values", params)
-        if calendars is not None and not isinstance(calendars, Mapping):
-            raise _bad_argument("calendars", "a mapping of calendar names to calendars", calendars)
+        sources = _sources(packs)
+        _check_arguments(edition, params, calendars)
         if not sources:
             raise PackError([Diagnostic("engine.no-packs", "an Engine needs at least one pack")])
         loaded = [load_pack(s) for s in sources]
@@ -185,6 +172,23 @@ class Engine:
     def __repr__(self) -> str:
         packs = ", ".join(f"{p.name} {p.version} ({p.edition})" for p in self.packs)
         return f"<Engine {packs}>"
+
+
+def _sources(packs: PackSource | Sequence[PackSource]) -> list[PackSource]:
+    if isinstance(packs, str | Path | Mapping | Pack):
+        return [packs]
+    if isinstance(packs, Iterable) and not isinstance(packs, bytes):
+        return list(packs)
+    raise _bad_argument("packs", "a pack name, path, mapping or Pack, or a list of them", packs)
+
+
+def _check_arguments(edition: object, params: object, calendars: object) -> None:
+    if edition is not None and not isinstance(edition, str):
+        raise _bad_argument("edition", "an edition name", edition)
+    if params is not None and not isinstance(params, Mapping):
+        raise _bad_argument("params", "a mapping of param names to values", params)
+    if calendars is not None and not isinstance(calendars, Mapping):
+        raise _bad_argument("calendars", "a mapping of calendar names to calendars", calendars)
 
 
 def _bad_argument(name: str, expected: str, value: Any) -> PackError:
