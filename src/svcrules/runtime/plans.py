@@ -77,6 +77,8 @@ class SchedulePlan:
     subjects: tuple[str, ...] | None
     """Listed subjects, or None: every subject once it is known to the ledger."""
     met_by: tuple[str, ...]
+    grace: dt.timedelta | None = None
+    """How long after an unmet occurrence an event still meets it, late; None: not at all."""
 
 
 @dataclass(frozen=True, slots=True)
