@@ -207,3 +207,20 @@ def test_a_grace_naming_an_undeclared_param_is_refused() -> None:
     with pytest.raises(PackError) as exc:
         svcrules.load_pack(pack("params.nope"))
     assert set(exc.value.codes) == {"schedule.grace"}
+
+
+def test_reporting_subjects_are_obligated_from_their_first_report_only() -> None:
+    spec = pack("P1D")
+    spec["rules"][0]["schedule"]["subjects"] = "reporting"
+    events = [
+        ev("s", "staff.seen", "2024-06-03T09:00:00", subject="chen"),  # never reports
+        report("w1", "2024-06-05T09:00:00"),  # wang, a Wednesday
+    ]
+    got = run(spec, events, "2024-06-18T00:00:00")
+    assert got == [("missed", at("2024-06-17T13:00:00"), None)]  # wang's 10 June: his report
+    assert run(pack("P1D"), events, "2024-06-18T00:00:00") == [
+        ("missed", at("2024-06-03T13:00:00"), None),  # chen, known from his first event
+        ("missed", at("2024-06-10T13:00:00"), None),
+        ("missed", at("2024-06-17T13:00:00"), None),
+        ("missed", at("2024-06-17T13:00:00"), None),
+    ]

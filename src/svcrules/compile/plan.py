@@ -59,6 +59,7 @@ def ledger_plan(
                 start=effect.local_start().replace(tzinfo=tz),
                 subjects=_subjects(effect.subjects, params),
                 met_by=rule.event_types,
+                from_own_events=effect.subjects == "reporting",
                 grace=_grace(effect.grace, params),
             )
     scorecards = {
@@ -107,7 +108,7 @@ def _grace(grace: int | str | None, params: Mapping[str, Any]) -> dt.timedelta |
 def _subjects(subjects: str | tuple[str, ...], params: Mapping[str, Any]) -> tuple[str, ...] | None:
     if isinstance(subjects, tuple):
         return subjects
-    if subjects == "known":
+    if subjects in ("known", "reporting"):
         return None
     value = params.get(subjects.removeprefix("params."))
     if isinstance(value, list | tuple):

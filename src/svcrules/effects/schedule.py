@@ -60,7 +60,10 @@ class ScheduleSpec(EffectSpec):
     )
     subjects: str | tuple[str, ...] = Field(
         default="known",
-        description="`known` (every subject once the ledger has seen it), a list, or params.NAME",
+        description=(
+            "`known` (every subject once the ledger has seen it), `reporting` (every subject "
+            "from its first event of this rule), a list, or params.NAME"
+        ),
     )
     grace: StrictInt | str | None = Field(
         default=None,
@@ -103,12 +106,13 @@ class ScheduleSpec(EffectSpec):
                 "rrule",
                 hint="e.g. FREQ=WEEKLY;BYDAY=MO;BYHOUR=13;BYMINUTE=0;BYSECOND=0",
             )
-        if isinstance(self.subjects, str) and self.subjects != "known":
+        if isinstance(self.subjects, str) and self.subjects not in ("known", "reporting"):
             param = self.subjects.removeprefix("params.")
             if param == self.subjects or param not in ctx.names.params:
                 yield ctx.problem(
                     "schedule.subjects",
-                    f"`subjects` is `known`, a list, or params.NAME of a declared param, "
+                    f"`subjects` is `known`, `reporting`, a list, or params.NAME of a declared "
+                    f"param, "
                     f"not {self.subjects!r}",
                     "subjects",
                 )

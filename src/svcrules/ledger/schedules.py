@@ -40,6 +40,8 @@ def fold_schedule(
     and a ``schedule.missed`` event, ones met late (within the grace) a ``Violation`` and a
     ``schedule.late`` event; the next occurrence is the key's timer."""
     fold = Fold()
+    if plan.from_own_events:  # `subjects: reporting`: obligated from its first own event
+        known_from = entries[0].at if entries and known_from is not None else None
     if known_from is None:
         return fold
     last = entries[-1].at if entries else None
