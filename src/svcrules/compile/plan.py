@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from svcrules.calendars import Calendar
 from svcrules.effects import DeadlineSpec, ScheduleSpec
+from svcrules.effects.schedule import parse_grace
 from svcrules.pack.schema import PackSpec, RuleSpec
 from svcrules.runtime.derived import DERIVED_EVENTS
 from svcrules.runtime.effects import RuleMeta
@@ -58,6 +59,8 @@ def ledger_plan(
                 start=effect.local_start().replace(tzinfo=tz),
                 subjects=_subjects(effect.subjects, params),
                 met_by=rule.event_types,
+                from_own_events=effect.subjects == "reporting",
+                grace=_grace(effect.grace, params),
             )
     scorecards = {
         name: ScorecardPlan(
@@ -96,10 +99,16 @@ def ledger_plan(
     return LedgerPlan(tz, clocks, scorecards, counters, schedules, frozenset(listened))
 
 
+def _grace(grace: int | str | None, params: Mapping[str, Any]) -> dt.timedelta | None:
+    if isinstance(grace, str) and grace.startswith("params."):
+        grace = params.get(grace.removeprefix("params."))
+    return None if grace is None else parse_grace(grace)
+
+
 def _subjects(subjects: str | tuple[str, ...], params: Mapping[str, Any]) -> tuple[str, ...] | None:
     if isinstance(subjects, tuple):
         return subjects
-    if subjects == "known":
+    if subjects in ("known", "reporting"):
         return None
     value = params.get(subjects.removeprefix("params."))
     if isinstance(value, list | tuple):

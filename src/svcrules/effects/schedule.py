@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from dateutil import rrule as _rrule
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from svcrules.diagnostics import Diagnostic
 from svcrules.effects.base import CheckContext, EffectSpec, EmitContext, Emitted, Name
@@ -21,6 +21,33 @@ from svcrules.runtime.intents import ScheduleIntent
 DEFAULT_START = dt.datetime(2000, 1, 1)
 """A schedule's ``start`` when the pack gives none (local time in the pack's zone)."""
 _TOO_FINE = re.compile(r"FREQ=(SECONDLY|MINUTELY|HOURLY)\b")
+_ISO_DURATION = re.compile(
+    r"P(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
+    r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?"
+)
+
+
+def parse_grace(value: object) -> dt.timedelta:
+    """A schedule's ``grace``: whole minutes (an int) or an ISO 8601 duration in weeks, days,
+    hours, minutes and seconds (``PT30M``, ``P1D``, ``P6DT23H``); positive. Raises
+    ``ValueError`` otherwise (months and years have no fixed length and are refused)."""
+    if isinstance(value, bool):
+        raise ValueError(f"a grace is minutes or an ISO 8601 duration, not {value!r}")
+    if isinstance(value, int):
+        grace = dt.timedelta(minutes=value)
+    elif isinstance(value, str):
+        match = _ISO_DURATION.fullmatch(value.strip().upper())
+        if match is None or value.strip().upper().endswith("T"):
+            raise ValueError(
+                f"a grace is minutes or an ISO 8601 duration such as PT30M or P1D, not {value!r}"
+            )
+        parts = {k: int(v) for k, v in match.groupdict().items() if v is not None}
+        grace = dt.timedelta(**parts)
+    else:
+        raise ValueError(f"a grace is minutes or an ISO 8601 duration, not {value!r}")
+    if grace <= dt.timedelta(0):
+        raise ValueError(f"a grace is positive, not {value!r}")
+    return grace
 
 
 class ScheduleSpec(EffectSpec):
@@ -33,7 +60,17 @@ class ScheduleSpec(EffectSpec):
     )
     subjects: str | tuple[str, ...] = Field(
         default="known",
-        description="`known` (every subject once the ledger has seen it), a list, or params.NAME",
+        description=(
+            "`known` (every subject once the ledger has seen it), `reporting` (every subject "
+            "from its first event of this rule), a list, or params.NAME"
+        ),
+    )
+    grace: StrictInt | str | None = Field(
+        default=None,
+        description=(
+            "How long after an unmet occurrence an event still meets it, late (schedule.late): "
+            "minutes, an ISO 8601 duration (PT30M, P1D), or params.NAME"
+        ),
     )
 
     def local_start(self) -> dt.datetime:
@@ -69,15 +106,28 @@ class ScheduleSpec(EffectSpec):
                 "rrule",
                 hint="e.g. FREQ=WEEKLY;BYDAY=MO;BYHOUR=13;BYMINUTE=0;BYSECOND=0",
             )
-        if isinstance(self.subjects, str) and self.subjects != "known":
+        if isinstance(self.subjects, str) and self.subjects not in ("known", "reporting"):
             param = self.subjects.removeprefix("params.")
             if param == self.subjects or param not in ctx.names.params:
                 yield ctx.problem(
                     "schedule.subjects",
-                    f"`subjects` is `known`, a list, or params.NAME of a declared param, "
+                    f"`subjects` is `known`, `reporting`, a list, or params.NAME of a declared "
+                    f"param, "
                     f"not {self.subjects!r}",
                     "subjects",
                 )
+        if isinstance(self.grace, str) and self.grace.startswith("params."):
+            if self.grace.removeprefix("params.") not in ctx.names.params:
+                yield ctx.problem(
+                    "schedule.grace",
+                    f"`grace` names {self.grace!r}, which is not a declared param",
+                    "grace",
+                )
+        elif self.grace is not None:
+            try:
+                parse_grace(self.grace)
+            except ValueError as exc:
+                yield ctx.problem("schedule.grace", str(exc), "grace", hint="e.g. grace: P1D")
         if "subject" not in ctx.fields:  # pragma: no cover - every event has `subject`
             yield ctx.problem("schedule.subjects", "the rule's events have no subject", "on")
 

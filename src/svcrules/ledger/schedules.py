@@ -1,6 +1,8 @@
 """Ledger: folds one schedule ``(pack, schedule, subject)``: the occurrences of its recurrence
 rule since the subject is known (or the schedule's start, for listed subjects), each met by an
-event of the rule in ``(previous occurrence, occurrence]`` or reported once as missed."""
+event of the rule in ``(previous occurrence, occurrence]``, or — with a ``grace`` — met late by
+the first event after it within the grace and before the next occurrence (that event then
+counts for this occurrence only), or reported once as missed."""
 
 from __future__ import annotations
 
@@ -35,8 +37,11 @@ def fold_schedule(
     now: dt.datetime | None,
 ) -> Fold:
     """Occurrences after ``known_from`` up to the horizon: missed ones become a ``Violation``
-    and a ``schedule.missed`` event; the next occurrence is the key's timer."""
+    and a ``schedule.missed`` event, ones met late (within the grace) a ``Violation`` and a
+    ``schedule.late`` event; the next occurrence is the key's timer."""
     fold = Fold()
+    if plan.from_own_events:  # `subjects: reporting`: obligated from its first own event
+        known_from = entries[0].at if entries and known_from is not None else None
     if known_from is None:
         return fold
     last = entries[-1].at if entries else None
@@ -51,11 +56,14 @@ def fold_schedule(
         return fold
     meets = [e.at for e in entries]
     subject = key[3]
-    previous = known_from - dt.timedelta(microseconds=1)
-    local_from = previous.astimezone(tz).replace(tzinfo=None)
+    consumed = known_from - dt.timedelta(microseconds=1)  # events up to it count for earlier
+    local_from = consumed.astimezone(tz).replace(tzinfo=None)
     occurrences = _rule(plan.rrule, plan.start).xafter(local_from, inc=False)
-    for seen, naive in enumerate(occurrences, start=1):
-        occurrence = naive.replace(tzinfo=tz)
+    upcoming = next(occurrences, None)
+    seen = 0
+    while upcoming is not None:
+        seen += 1
+        occurrence = upcoming.replace(tzinfo=tz)
         if occurrence > end:
             fold.next_timer = occurrence
             break
@@ -65,13 +73,76 @@ def fold_schedule(
                 f"to look at; later ones are not tracked",
             )
             break
-        utc = occurrence.astimezone(dt.UTC)
-        i = bisect.bisect_right(meets, previous.astimezone(dt.UTC))
-        if i >= len(meets) or meets[i] > utc:
+        upcoming = next(occurrences, None)
+        i = bisect.bisect_right(meets, consumed)
+        if i < len(meets) and meets[i] <= occurrence:  # on time: every event up to it counts
+            consumed = occurrence
+            continue
+        late = _late_meeting(meets, i, occurrence, upcoming, tz, plan.grace)
+        if late is None:
             _missed(fold, key, plan, subject, occurrence)
-        previous = occurrence
+            consumed = occurrence
+        else:  # the first event after it, within the grace: this occurrence's, late
+            _late(fold, key, plan, subject, occurrence, late)
+            consumed = late
     fold.view = len(fold.outputs)
     return fold
+
+
+def _late_meeting(
+    meets: list[dt.datetime],
+    i: int,
+    occurrence: dt.datetime,
+    upcoming: dt.datetime | None,
+    tz: dt.tzinfo,
+    grace: dt.timedelta | None,
+) -> dt.datetime | None:
+    """The first event after an unmet occurrence that meets it late: within ``(occurrence,
+    occurrence + grace]`` and before the next occurrence (an event at the next occurrence is
+    that one's, on time)."""
+    if grace is None or i >= len(meets):
+        return None
+    first = meets[i]
+    if first > occurrence + grace:
+        return None
+    if upcoming is not None and first >= upcoming.replace(tzinfo=tz):
+        return None
+    return first
+
+
+def _late(
+    fold: Fold, key: Key, plan: SchedulePlan, subject: str, occurrence: dt.datetime, at: dt.datetime
+) -> None:
+    did = derived_id(key, "late", occurrence)
+    meta = plan.meta
+    late_by = at - occurrence
+    fold.outputs[(*key, "late", occurrence.isoformat())] = Violation(
+        rule=meta.rule,
+        severity=meta.severity,
+        message=(
+            f"schedule {plan.name}: the occurrence of {occurrence.isoformat()} was met late, "
+            f"at {at.astimezone(occurrence.tzinfo).isoformat()}"
+        ),
+        observed=late_by,
+        limit=occurrence,
+        subject=subject,
+        cite=meta.cite,
+        pack=meta.pack,
+        pack_version=meta.pack_version,
+        event_id=did,
+    )
+    fold.derived[did] = Derived(
+        did,
+        "schedule.late",
+        at,
+        {
+            "schedule": plan.name,
+            "occurrence": occurrence,
+            "rule": meta.rule,
+            "subject": subject,
+            "late_by_minutes": late_by / dt.timedelta(minutes=1),
+        },
+    )
 
 
 def _missed(fold: Fold, key: Key, plan: SchedulePlan, subject: str, at: dt.datetime) -> None:

@@ -38,7 +38,12 @@ _COUNTER = {
     "period": "string",
     "rule": "string",
 }
-_SCHEDULE = {"schedule": "string", "occurrence": "datetime", "rule": "string"}
+_SCHEDULE = {
+    "schedule": "string",
+    "occurrence": "datetime",
+    "rule": "string",
+    "late_by_minutes": "number",
+}
 
 DERIVED_EVENTS: Mapping[str, tuple[str, Mapping[str, str]]] = {
     "deadline.started": (
@@ -55,13 +60,17 @@ DERIVED_EVENTS: Mapping[str, tuple[str, Mapping[str, str]]] = {
     "score.crossed": ("a score crossed one of its scorecard's thresholds", _SCORE),
     "counter.exceeded": ("a counter went above its limit", _COUNTER),
     "schedule.missed": ("an occurrence of a schedule passed without its event", _SCHEDULE),
+    "schedule.late": (
+        "an occurrence of a schedule was met late, within the schedule's `grace`",
+        _SCHEDULE,
+    ),
 }
 """Derived event type -> (description, standard fields: name -> field type)."""
 
 DEADLINE_EVENTS = ("deadline.started", "deadline.warned", "deadline.met", "deadline.breached")
 SCORE_EVENTS = ("score.changed", "score.crossed")
 COUNTER_EVENTS = ("counter.exceeded",)
-SCHEDULE_EVENTS = ("schedule.missed",)
+SCHEDULE_EVENTS = ("schedule.missed", "schedule.late")
 
 
 def with_derived_events(data: Any) -> Any:

@@ -77,6 +77,11 @@ class SchedulePlan:
     subjects: tuple[str, ...] | None
     """Listed subjects, or None: every subject once it is known to the ledger."""
     met_by: tuple[str, ...]
+    from_own_events: bool = False
+    """``subjects: reporting``: a known subject is obligated from its first event of the rule,
+    not from its first event of any type."""
+    grace: dt.timedelta | None = None
+    """How long after an unmet occurrence an event still meets it, late; None: not at all."""
 
 
 @dataclass(frozen=True, slots=True)
