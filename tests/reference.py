@@ -88,56 +88,93 @@ def _instant(value: Any) -> dt.datetime:
 
 def _convert(kind: str, values: Sequence[str] | None, value: Any) -> Any:
     """One field's value as rules see it, per the table "What each type accepts"."""
-    if kind == "string":
-        if isinstance(value, str):
-            return value
-        if isinstance(value, int) and not isinstance(value, bool):
-            return str(value)
-    elif kind == "int":
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if isinstance(value, float | Decimal) and not isinstance(value, bool):
-            number = Decimal(repr(value)) if isinstance(value, float) else value
-            if number.is_finite() and number == number.to_integral_value():
-                return int(number)
-    elif kind == "number":
-        if isinstance(value, bool):
-            raise OracleEventError(["event.bad-type"])
-        if isinstance(value, int):
-            return Decimal(value)
-        if isinstance(value, Decimal | float | str):
-            try:
-                number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-            except InvalidOperation:
-                raise OracleEventError(["event.bad-type"]) from None
-            if not number.is_finite():
-                raise OracleEventError(["event.bad-value"])
-            return number
-    elif kind == "bool":
-        if isinstance(value, bool):
-            return value
-    elif kind == "datetime":
-        return _instant(value)
-    elif kind == "date":
-        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-            return value
-        if isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value)
-            except ValueError:
-                pass
-    elif kind == "enum":
-        assert values is not None
-        if isinstance(value, int) and not isinstance(value, bool):
-            value = str(value)  # an integer is matched by its digits, as for `string`
-        if not isinstance(value, str):
-            raise OracleEventError(["event.bad-type"])
-        if value not in values:
-            raise OracleEventError(["event.bad-value"])
+    convert = _CONVERT.get(kind)
+    out = convert(value, values) if convert is not None else _WRONG
+    if out is _WRONG:
+        raise OracleEventError(["event.bad-type"])
+    return out
+
+
+_WRONG = object()
+"""A converter's answer for a value of the wrong type."""
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _to_string(value: Any, _: Sequence[str] | None) -> Any:
+    if isinstance(value, str):
         return value
-    elif kind == "list" and isinstance(value, list | tuple):
-        return tuple(value)
-    raise OracleEventError(["event.bad-type"])
+    return str(value) if _is_int(value) else _WRONG
+
+
+def _to_int(value: Any, _: Sequence[str] | None) -> Any:
+    if _is_int(value):
+        return value
+    if isinstance(value, float | Decimal):
+        number = Decimal(repr(value)) if isinstance(value, float) else value
+        if number.is_finite() and number == number.to_integral_value():
+            return int(number)
+    return _WRONG
+
+
+def _to_number(value: Any, _: Sequence[str] | None) -> Any:
+    if isinstance(value, bool):
+        return _WRONG
+    if isinstance(value, int):
+        return Decimal(value)
+    if not isinstance(value, Decimal | float | str):
+        return _WRONG
+    try:
+        number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except InvalidOperation:
+        return _WRONG
+    if not number.is_finite():
+        raise OracleEventError(["event.bad-value"])
+    return number
+
+
+def _to_bool(value: Any, _: Sequence[str] | None) -> Any:
+    return value if isinstance(value, bool) else _WRONG
+
+
+def _to_date(value: Any, _: Sequence[str] | None) -> Any:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    return _WRONG
+
+
+def _to_enum(value: Any, values: Sequence[str] | None) -> Any:
+    assert values is not None
+    if _is_int(value):
+        value = str(value)  # an integer is matched by its digits, as for `string`
+    if not isinstance(value, str):
+        return _WRONG
+    if value not in values:
+        raise OracleEventError(["event.bad-value"])
+    return value
+
+
+def _to_list(value: Any, _: Sequence[str] | None) -> Any:
+    return tuple(value) if isinstance(value, list | tuple) else _WRONG
+
+
+_CONVERT: dict[str, Any] = {
+    "string": _to_string,
+    "int": _to_int,
+    "number": _to_number,
+    "bool": _to_bool,
+    "datetime": lambda value, _: _instant(value),
+    "date": _to_date,
+    "enum": _to_enum,
+    "list": _to_list,
+}
 
 
 def validate_event(spec: PackSpec, raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -472,67 +509,82 @@ def reference_outcomes(
         if rule.when is not None and not _value(rule.when, fields, e, params):
             continue
         base = {"rule": rule.id, "pack": spec.pack}
+        ctx = _Ctx(spec, rule, fields, params, e, tz)
         if rule.deadline is not None:
-            dl = rule.deadline
-            if dl.action != "start":
-                out.append({**base, "kind": "signal", "action": dl.action, "clock": dl.clock})
-                continue
-            assert dl.unit is not None
-            amount = _value(dl.within, fields, e, params)
-            start = _value(dl.start, fields, e, params) if dl.start else e["at"]
-            if not isinstance(start, dt.datetime):
-                raise TypeError("a clock starts at a date-time")
-            cal = choose_calendar(spec, dl.calendar, dl.unit)
-            if dl.before:
-                due, day = due_before(dl.unit, amount, e[dl.before], tz, cal)
-            else:
-                due, day = due_after(dl.unit, amount, start, tz, cal)
-            out.append(
-                {
-                    **base,
-                    "kind": "deadline",
-                    "clock": dl.clock,
-                    "due": due,
-                    "due_date": day,
-                    "severity": rule.severity,
-                }
-            )
+            out.append({**base, **_deadline(ctx, rule.deadline)})
         elif rule.deduct is not None:
-            points = _value(rule.deduct.points, fields, e, params)
-            if isinstance(points, bool) or not isinstance(points, int | Decimal):
-                raise TypeError("points are a number")
-            if points <= 0 or points != int(points):
-                raise ValueError("points are a positive whole number")
-            subject = _value(rule.deduct.subject, fields, e, params)
-            if subject is None:
-                raise ValueError("a deduction needs a subject")
-            period = spec.scorecards[rule.deduct.scorecard].period
-            out.append(
-                {
-                    **base,
-                    "kind": "deduction",
-                    "points": int(points),
-                    "subject": str(subject),
-                    "period": period_label(e["at"], period, tz),
-                }
-            )
+            out.append({**base, **_deduction(ctx, rule.deduct)})
         elif rule.escalate is not None:
             out.append(
                 {**base, "kind": "escalation", "to": rule.escalate.to, "level": rule.escalate.level}
             )
-        elif rule.check is not None:
-            ok = _value(rule.check.assert_, fields, e, params)
-            if not ok:
-                out.append(
-                    {
-                        **base,
-                        "kind": "violation",
-                        "severity": rule.severity,
-                        "observed": _value(rule.check.observed, fields, e, params),
-                        "limit": _value(rule.check.limit, fields, e, params),
-                    }
-                )
+        elif rule.check is not None and not _value(rule.check.assert_, fields, e, params):
+            out.append({**base, **_violation(ctx, rule.check)})
     return out
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    """What one rule's effect is computed from."""
+
+    spec: PackSpec
+    rule: Any
+    fields: Mapping[str, str]
+    params: Mapping[str, Any]
+    e: Mapping[str, Any]
+    tz: ZoneInfo
+
+    def value(self, text: str | int | None) -> Any:
+        return _value(text, self.fields, self.e, self.params)
+
+
+def _deadline(ctx: _Ctx, dl: Any) -> dict[str, Any]:
+    if dl.action != "start":
+        return {"kind": "signal", "action": dl.action, "clock": dl.clock}
+    assert dl.unit is not None
+    amount = ctx.value(dl.within)
+    start = ctx.value(dl.start) if dl.start else ctx.e["at"]
+    if not isinstance(start, dt.datetime):
+        raise TypeError("a clock starts at a date-time")
+    cal = choose_calendar(ctx.spec, dl.calendar, dl.unit)
+    if dl.before:
+        due, day = due_before(dl.unit, amount, ctx.e[dl.before], ctx.tz, cal)
+    else:
+        due, day = due_after(dl.unit, amount, start, ctx.tz, cal)
+    return {
+        "kind": "deadline",
+        "clock": dl.clock,
+        "due": due,
+        "due_date": day,
+        "severity": ctx.rule.severity,
+    }
+
+
+def _deduction(ctx: _Ctx, deduct: Any) -> dict[str, Any]:
+    points = ctx.value(deduct.points)
+    if isinstance(points, bool) or not isinstance(points, int | Decimal):
+        raise TypeError("points are a number")
+    if points <= 0 or points != int(points):
+        raise ValueError("points are a positive whole number")
+    subject = ctx.value(deduct.subject)
+    if subject is None:
+        raise ValueError("a deduction needs a subject")
+    period = ctx.spec.scorecards[deduct.scorecard].period
+    return {
+        "kind": "deduction",
+        "points": int(points),
+        "subject": str(subject),
+        "period": period_label(ctx.e["at"], period, ctx.tz),
+    }
+
+
+def _violation(ctx: _Ctx, check: Any) -> dict[str, Any]:
+    return {
+        "kind": "violation",
+        "severity": ctx.rule.severity,
+        "observed": ctx.value(check.observed),
+        "limit": ctx.value(check.limit),
+    }
 
 
 def compiled_outcomes(raw: list[Any]) -> list[dict[str, Any]]:

@@ -477,35 +477,40 @@ class _Translator:
     def value_eq(self, f: _Field, c: Any) -> _Cond:
         match f.type:
             case "string" | "enum":
-                if not isinstance(c, str):
-                    return FALSE
-                if len(c) > MAX_STRING:
-                    raise _Refused(
-                        f"a string constant of {len(c)} characters (at most {MAX_STRING})"
-                    )
-                return _Atom(self.value_key(f), "$eq", c)
+                return self._text_eq(f, c)
             case "bool":
                 if isinstance(c, bool) or (isinstance(c, int | Decimal) and c in (0, 1)):
                     return _Atom(self.value_key(f), "$eq", bool(c))
                 return FALSE
             case "int" | "number":
-                if isinstance(c, float):
-                    c = Decimal(repr(c))
-                if not isinstance(c, int | Decimal):
-                    return FALSE
-                q, s, big = self.scaled(f, c)
-                return _conj(_Atom(q, "$eq", big), _Atom(s, "$eq", 0))
-            case "datetime":
-                if not isinstance(c, dt.datetime):
-                    return FALSE
-                if c.tzinfo is None or c.utcoffset() is None:
-                    return FALSE  # an aware instant never equals a naive one
-                return _Atom(self.instant_key(f), "$eq", _micros(c))
-            case "date":
-                if isinstance(c, dt.datetime) or not isinstance(c, dt.date):
-                    return FALSE
-                return _Atom(self.instant_key(f), "$eq", c.toordinal())
+                return self._number_eq(f, c)
+            case "datetime" | "date":
+                return self._time_eq(f, c)
         raise _Refused(f"compares {f.type} field `{f.name}` with {c!r}")
+
+    def _text_eq(self, f: _Field, c: Any) -> _Cond:
+        if not isinstance(c, str):
+            return FALSE
+        if len(c) > MAX_STRING:
+            raise _Refused(f"a string constant of {len(c)} characters (at most {MAX_STRING})")
+        return _Atom(self.value_key(f), "$eq", c)
+
+    def _number_eq(self, f: _Field, c: Any) -> _Cond:
+        if isinstance(c, float):
+            c = Decimal(repr(c))
+        if not isinstance(c, int | Decimal):
+            return FALSE
+        q, s, big = self.scaled(f, c)
+        return _conj(_Atom(q, "$eq", big), _Atom(s, "$eq", 0))
+
+    def _time_eq(self, f: _Field, c: Any) -> _Cond:
+        if f.type == "datetime":
+            if not isinstance(c, dt.datetime) or c.tzinfo is None or c.utcoffset() is None:
+                return FALSE  # an aware instant never equals a naive one, nor a non-instant
+            return _Atom(self.instant_key(f), "$eq", _micros(c))
+        if isinstance(c, dt.datetime) or not isinstance(c, dt.date):
+            return FALSE
+        return _Atom(self.instant_key(f), "$eq", c.toordinal())
 
     def scaled(self, f: _Field, c: int | Decimal) -> tuple[str, str, int]:
         d = 0 if isinstance(c, int) else _digits(c)

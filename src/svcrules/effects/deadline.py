@@ -79,6 +79,36 @@ class DeadlineSpec(EffectSpec):
                 "until" if self.until is not None else "action",
                 hint="e.g. action: extend, until: new_due",
             )
+        yield from self._check_action(ctx)
+        if (
+            self.calendar is not None
+            and self.calendar not in ctx.names.calendars
+            and not (self.calendar.isupper() and len(self.calendar) == 2)
+        ):
+            yield ctx.problem(
+                "ref.calendar",
+                f"calendar {self.calendar!r} is not declared in `calendars`",
+                "calendar",
+                hint=ctx.known("calendars"),
+            )
+        yield from self._check_before(ctx)
+        if self.starts == "all" and len(ctx.event_types) < 2:
+            yield ctx.problem(
+                "deadline.starts-all",
+                "`starts: all` needs two or more event types in `on`",
+                "starts",
+            )
+        for j, frac in enumerate(self.warn_at):
+            if frac <= 0:
+                yield ctx.problem(
+                    "deadline.warn-at",
+                    "warning fractions are positive (0.5, 0.8, 1.5)",
+                    "warn_at",
+                    j,
+                )
+
+    def _check_action(self, ctx: CheckContext) -> Iterator[Diagnostic]:
+        """A start has its amount; the other actions refer to a clock some rule starts."""
         if self.action == "start":
             if self.within is None or self.unit is None:
                 yield ctx.problem(
@@ -100,17 +130,9 @@ class DeadlineSpec(EffectSpec):
                     "clock",
                     hint=_known(ctx.names.clocks),
                 )
-        if (
-            self.calendar is not None
-            and self.calendar not in ctx.names.calendars
-            and not (self.calendar.isupper() and len(self.calendar) == 2)
-        ):
-            yield ctx.problem(
-                "ref.calendar",
-                f"calendar {self.calendar!r} is not declared in `calendars`",
-                "calendar",
-                hint=ctx.known("calendars"),
-            )
+
+    def _check_before(self, ctx: CheckContext) -> Iterator[Diagnostic]:
+        """A notice deadline counts back from a datetime field, in a unit that can count back."""
         if self.before is not None:
             if ctx.fields.get(self.before) != "datetime":
                 yield ctx.problem(
@@ -125,20 +147,6 @@ class DeadlineSpec(EffectSpec):
                     "a notice deadline is counted back in minutes, hours, days, workdays or "
                     "months, not business hours",
                     "unit",
-                )
-        if self.starts == "all" and len(ctx.event_types) < 2:
-            yield ctx.problem(
-                "deadline.starts-all",
-                "`starts: all` needs two or more event types in `on`",
-                "starts",
-            )
-        for j, frac in enumerate(self.warn_at):
-            if frac <= 0:
-                yield ctx.problem(
-                    "deadline.warn-at",
-                    "warning fractions are positive (0.5, 0.8, 1.5)",
-                    "warn_at",
-                    j,
                 )
 
     def emit(self, ctx: EmitContext) -> Emitted:
