@@ -5,9 +5,13 @@ events back through the pack's rules, and reports what changed (and what it with
 from __future__ import annotations
 
 import bisect
+import contextlib
 import datetime as dt
 import heapq
 import itertools
+import json
+import os
+import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -22,6 +26,7 @@ from svcrules.ledger.model import Derived, Entry, Fold, Key, OutId, order_of
 from svcrules.ledger.routing import Routed, route
 from svcrules.ledger.schedules import fold_schedule
 from svcrules.ledger.scores import ScoreView, fold_score
+from svcrules.ledger.store import SqliteStore, write_error
 from svcrules.runtime.derived import DERIVED_EVENTS
 from svcrules.runtime.due import period_label
 from svcrules.runtime.events import Event, check_envelope, parse_instant
@@ -67,13 +72,19 @@ class Ledger:
     ``(pack, schedule, subject)``. See docs/ledger.md.
     """
 
+    STORE_BATCH = 500
+    """Events per transaction in ``apply_many`` on a store."""
+
     def __init__(
         self,
         compiled: Sequence[CompiledPack],
         params: Sequence[Mapping[str, Any]],
         *,
         snapshot: Mapping[str, Any] | None = None,
+        store: str | os.PathLike[str] | None = None,
     ) -> None:
+        self._store: SqliteStore | None = None
+        self._store_failed: PackError | None = None
         self._packs = {cp.name: cp for cp in compiled}
         self._plans: dict[str, LedgerPlan] = {
             cp.name: cp.ledger if cp.ledger is not None else LedgerPlan(cp.timezone)
@@ -109,6 +120,15 @@ class Ledger:
         self._settle(change)
         if snapshot is not None:
             snap.check_snapshot(snapshot, self._identity)
+        if store is not None:
+            opened = SqliteStore(store, self._identity)
+            try:
+                self.replay(opened.events(), opened.watermark())
+            except BaseException:
+                opened.close()
+                raise
+            self._store = opened
+        if snapshot is not None:
             self.replay(snapshot["events"], snapshot.get("watermark"))
 
     # --- the API ------------------------------------------------------------------------------
@@ -130,16 +150,41 @@ class Ledger:
             raise internal_error(EventError, "event.internal", "in the ledger", exc) from exc
 
     def apply_many(self, events: Iterable[Any]) -> Iterator[Decision | Rejection]:
-        """A ``Decision`` or a ``Rejection`` per event, in input order; never stops."""
-        for index, event in enumerate(events):
-            try:
-                yield self.apply(event)
-            except EventError as exc:
-                raw = event.to_mapping() if isinstance(event, Event) else event
-                event_id = raw.get("id") if isinstance(raw, Mapping) else None
-                yield Rejection(
-                    event_id=None if event_id is None else str(event_id), index=index, error=exc
-                )
+        """A ``Decision`` or a ``Rejection`` per event, in input order; never stops for a bad
+        event. With a store, events are committed in batches of ``STORE_BATCH``, each before
+        its decisions are yielded."""
+        if self._store is None:
+            for index, event in enumerate(events):
+                yield self._apply_one(index, event)
+            return
+        numbered = enumerate(events)
+        while batch := list(itertools.islice(numbered, self.STORE_BATCH)):
+            results = []
+            with self._writing():
+                for index, event in batch:
+                    results.append(self._apply_one(index, event))
+            yield from results
+
+    def _apply_one(self, index: int, event: Any) -> Decision | Rejection:
+        try:
+            return self.apply(event)
+        except EventError as exc:
+            raw = event.to_mapping() if isinstance(event, Event) else event
+            event_id = raw.get("id") if isinstance(raw, Mapping) else None
+            return Rejection(
+                event_id=None if event_id is None else str(event_id), index=index, error=exc
+            )
+
+    def close(self) -> None:
+        """Close the store, if any (an in-memory ledger has nothing to close)."""
+        if self._store is not None:
+            self._store.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def advance(self, now: dt.datetime | str) -> Decision:
         """Fire the timers due by ``now`` (warnings, breaches, missed occurrences). The
@@ -159,6 +204,9 @@ class Ledger:
                 ),
             )
         try:
+            if self._store is not None and instant != self._watermark:
+                with self._writing():
+                    self._store.set_watermark(instant.isoformat())
             self._watermark = instant
             change = Change()
             while self._heap and self._heap[0][0] <= instant:
@@ -256,6 +304,20 @@ class Ledger:
 
     # --- applying -------------------------------------------------------------------------------
 
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """A store transaction; a failed one leaves the ledger refusing work (its memory may
+        hold events the store lost): reopen it from the store."""
+        assert self._store is not None
+        if self._store_failed is not None:
+            raise self._store_failed
+        try:
+            with self._store.transaction():
+                yield
+        except sqlite3.Error as exc:
+            self._store_failed = write_error(self._store.path, exc)
+            raise self._store_failed from None
+
     def _apply(self, event: Mapping[str, Any] | Event) -> Decision:
         raw = event.to_mapping() if isinstance(event, Event) else event
         etype = check_envelope(raw, self._dispatch.keys() | DERIVED_EVENTS.keys())
@@ -301,6 +363,11 @@ class Ledger:
         routed = Routed()
         for pack, e, out in views:
             route(pack, self._plans[pack], e, out, routed)
+        if self._store is not None:  # written ahead of folding: a crash loses nothing
+            at = first["at"].astimezone(dt.UTC).isoformat()
+            payload = json.dumps(canonical, ensure_ascii=False, separators=(",", ":"))
+            with self._writing():
+                self._store.add((event_id, at, digest, payload))
         record = _Record(
             event_id, etype, order_of(first["at"], event_id), canonical, digest, routed
         )
