@@ -376,8 +376,8 @@ def _ledger_summary(engine: Engine, ledger: Ledger, args: argparse.Namespace) ->
             if args.format == "json":
                 print(json.dumps({"now": args.now, **d.to_dict()}, ensure_ascii=False))
             else:
-                rows = ledger_cli.table_rows("now", {"type": f"advance {args.now}"}, d)
-                _print_table([("#", "EVENT", "TYPE", "OUTCOME"), *rows])
+                now_rows = ledger_cli.table_rows("now", {"type": f"advance {args.now}"}, d)
+                _print_table([("#", "EVENT", "TYPE", "OUTCOME"), *now_rows])
         if args.format == "json":
             for line in ledger_cli.summary_json(engine, ledger):
                 print(line)
