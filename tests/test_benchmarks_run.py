@@ -38,6 +38,11 @@ EXPECTED = {
         "RATIO phrases_in cost(1000)/cost(10) = ",
         "RATIO naive cost(1000)/cost(10) = ",
     ],
+    "bench_ledger.py": [
+        "RATIO apply/evaluate (time per event) = ",
+        "RATIO bytes per open clock/1024 = ",
+        "RATIO late event cost(",
+    ],
 }
 
 

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -163,11 +164,18 @@ class Engine:
             )
         return each(self.evaluate, events)
 
-    def ledger(self, snapshot: Mapping[str, Any] | None = None) -> Ledger:
+    def ledger(
+        self,
+        snapshot: Mapping[str, Any] | None = None,
+        *,
+        store: str | os.PathLike[str] | None = None,
+    ) -> Ledger:
         """A stateful ledger over these packs (see docs/ledger.md); ``snapshot`` (from
-        ``Ledger.snapshot()``) restores one, if taken with the same packs, editions and params."""
+        ``Ledger.snapshot()``) restores one, if taken with the same packs, editions and params.
+        ``store`` (a file path) makes it durable in SQLite: an existing store is reopened (its
+        events replayed), a new one created; the snapshot's events, if any, are added to it."""
         params = [_params_for(p, self.params) for p in self.packs]
-        return Ledger(self.compiled, params, snapshot=snapshot)
+        return Ledger(self.compiled, params, snapshot=snapshot, store=store)
 
     def __repr__(self) -> str:
         packs = ", ".join(f"{p.name} {p.version} ({p.edition})" for p in self.packs)

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import tempfile
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -205,6 +207,31 @@ def test_a_restored_snapshot_goes_on_like_the_original(engine: Engine, data: st.
     assert _change(original.advance(now)) == _change(restored.advance(now))
     assert _state(restored, engine) == _state(original, engine)
     assert restored.snapshot() == original.snapshot()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from([GRID, STAFF]), st.data())
+def test_a_reopened_store_equals_a_restored_snapshot(engine: Engine, data: st.DataObject) -> None:
+    events = data.draw(grid_events() if engine is GRID else staff_events())
+    split = data.draw(st.integers(0, len(events)))
+    mid = _at(data.draw(st.integers(0, 60 * 24 * 20)))
+    now = _at(60 * 24 * 60)
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "ledger.sqlite"
+        with engine.ledger(store=db) as stored:
+            for e in events[:split]:
+                stored.apply(e)
+            stored.advance(mid)
+            state = json.loads(json.dumps(stored.snapshot()))
+        restored = engine.ledger(snapshot=state)
+        with engine.ledger(store=db) as reopened:
+            assert _state(reopened, engine) == _state(restored, engine)
+            assert reopened.snapshot() == restored.snapshot()
+            for e in events[split:]:
+                assert _change(reopened.apply(e)) == _change(restored.apply(e))
+            assert _change(reopened.advance(now)) == _change(restored.advance(now))
+        with engine.ledger(store=db) as again:
+            assert _state(again, engine) == _state(restored, engine)
 
 
 def _change(d: Decision) -> tuple[Counter[str], Counter[str]]:

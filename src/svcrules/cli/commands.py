@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from svcrules import __version__
+from svcrules.cli import ledger as ledger_cli
 from svcrules.diagnostics import Diagnostic
 from svcrules.engine import Engine
 from svcrules.errors import EventError, PackError, SvcrulesError
+from svcrules.ledger import Ledger
 from svcrules.limits import (
     MAX_DEPTH,
     MAX_EVENT_BYTES,
@@ -129,6 +131,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--format", choices=("json", "table"), default="json")
     s.add_argument("--no-progress", action="store_true", help="never show a progress line")
+    s.add_argument(
+        "--ledger", action="store_true", help="fold the events through a ledger (docs/ledger.md)"
+    )
+    s.add_argument("--now", metavar="T", help="with --ledger: advance to T after the events")
+    s.add_argument("--db", metavar="FILE", help="with --ledger: a durable SQLite ledger store")
     s.set_defaults(func=cmd_eval)
 
     s = sub.add_parser("test", help="run the cases shipped beside packs")
@@ -305,7 +312,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
             params[name] = value
         except NumberTooLarge as exc:
             return _usage(f"--param {name}: {exc}")
+    if (args.now or args.db) and not args.ledger:
+        return _usage("--now and --db need --ledger")
     engine = Engine(packs, edition=args.edition, params=params)
+    ledger = ledger_cli.open_ledger(engine, args) if args.ledger else None
     if events_path is None or events_path == "-":
         if sys.stdin.isatty() and events_path is None:
             return _usage("give an EVENTS file (JSON Lines) or - to read standard input")
@@ -322,8 +332,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     try:
         for index, item in enumerate(_read_events(stream)):
             counts["events"] += 1
-            if isinstance(item, EventError):
-                result: Decision | Rejection = Rejection(event_id=None, index=index, error=item)
+            if ledger is not None:
+                result: Decision | Rejection = ledger_cli.apply(ledger, item, index)
+            elif isinstance(item, EventError):
+                result = Rejection(event_id=None, index=index, error=item)
             else:
                 result = next(iter(engine.evaluate_many([item])))
                 if isinstance(result, Rejection):
@@ -332,7 +344,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
             if args.format == "json":
                 print(json.dumps(result.to_dict(), ensure_ascii=False))
             else:
-                table.extend(_table_rows(index, item, result))
+                rows = ledger_cli.table_rows if ledger is not None else _table_rows
+                table.extend(rows(str(index), item, result))
                 if len(table) >= TABLE_CHUNK:
                     _print_table([header, *table] if header else table)
                     header, table = None, []
@@ -345,6 +358,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print("\r", end="", file=sys.stderr)
     if args.format == "table" and (table or header):
         _print_table([header, *table] if header else table)
+    if ledger is not None:
+        _ledger_summary(engine, ledger, args)
     print(
         f"events: {counts['events']}, decisions: {counts['decisions']}, "
         f"rejections: {counts['rejections']}",
@@ -353,12 +368,42 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 1 if counts["rejections"] else 0
 
 
-def _table_rows(index: int, item: Any, result: Decision | Rejection) -> list[tuple[str, ...]]:
+def _ledger_summary(engine: Engine, ledger: Ledger, args: argparse.Namespace) -> None:
+    """After the events: ``--now``'s decision, the clocks still open or breached, the scores."""
+    try:
+        if args.now:
+            d = ledger.advance(args.now)
+            if args.format == "json":
+                print(json.dumps({"now": args.now, **d.to_dict()}, ensure_ascii=False))
+            else:
+                now_rows = ledger_cli.table_rows("now", {"type": f"advance {args.now}"}, d)
+                _print_table([("#", "EVENT", "TYPE", "OUTCOME"), *now_rows])
+        if args.format == "json":
+            for line in ledger_cli.summary_json(engine, ledger):
+                print(line)
+            return
+        for title, head, rows in ledger_cli.summary_tables(engine, ledger):
+            print(printable(title))
+            chunk: list[tuple[str, ...]] = [head]
+            for row in rows:  # streamed like the events' table: flat memory
+                chunk.append(row)
+                if len(chunk) >= TABLE_CHUNK:
+                    _print_table(chunk)
+                    chunk = []
+            if chunk == [head]:
+                print("  (none)")
+            elif chunk:
+                _print_table(chunk)
+    finally:
+        ledger.close()
+
+
+def _table_rows(index: str, item: Any, result: Decision | Rejection) -> list[tuple[str, ...]]:
     etype = str(item.get("type", "?")) if isinstance(item, dict) else "?"
     eid = result.event_id or "-"
     if isinstance(result, Rejection):
         d = result.error.diagnostics[0]
-        return [(str(index), eid, etype, f"REJECTED {d.code} {d.path}: {d.message}")]
+        return [(index, eid, etype, f"REJECTED {d.code} {d.path}: {d.message}")]
     lines = []
     for dl in result.deadlines:
         due = f"{dl.due_date} (end of day)" if dl.unit in DAY_UNITS else dl.due.isoformat()
@@ -375,7 +420,7 @@ def _table_rows(index: int, item: Any, result: Decision | Rejection) -> list[tup
         lines.append(f"warning: {w}")
     if not lines:
         lines = ["-"]
-    rows: list[tuple[str, ...]] = [(str(index), eid, etype, lines[0])]
+    rows: list[tuple[str, ...]] = [(index, eid, etype, lines[0])]
     return rows + [("", "", "", rest) for rest in lines[1:]]
 
 

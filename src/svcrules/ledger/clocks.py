@@ -236,13 +236,24 @@ def _result(
     if status in ("breached", "excused") and clock.stopped_at is not None:
         late_by = clock.stopped_at - ref
     explain = start.explain.with_notes(*clock.notes) if clock.notes else start.explain
-    view = replace(
-        start,
-        status=status,
-        due=clock.due,
-        due_date=clock.due_date,
-        late_by=late_by,
-        explain=explain,
+    unchanged = (
+        status == start.status
+        and clock.due is start.due
+        and clock.due_date == start.due_date
+        and late_by is None
+        and explain is start.explain
+    )
+    view = (
+        start  # an open clock as started: share it (a ledger holds one per open clock)
+        if unchanged
+        else replace(
+            start,
+            status=status,
+            due=clock.due,
+            due_date=clock.due_date,
+            late_by=late_by,
+            explain=explain,
+        )
     )
     fold = Fold(view=view, next_timer=None if excuse and clock.breached else clock.next_timer())
     fold.outputs[(*key, "start")] = start

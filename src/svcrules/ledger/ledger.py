@@ -5,9 +5,13 @@ events back through the pack's rules, and reports what changed (and what it with
 from __future__ import annotations
 
 import bisect
+import contextlib
 import datetime as dt
 import heapq
 import itertools
+import json
+import os
+import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -22,6 +26,7 @@ from svcrules.ledger.model import Derived, Entry, Fold, Key, OutId, order_of
 from svcrules.ledger.routing import Routed, route
 from svcrules.ledger.schedules import fold_schedule
 from svcrules.ledger.scores import ScoreView, fold_score
+from svcrules.ledger.store import SqliteStore, write_error
 from svcrules.runtime.derived import DERIVED_EVENTS
 from svcrules.runtime.due import period_label
 from svcrules.runtime.events import Event, check_envelope, parse_instant
@@ -40,22 +45,33 @@ if TYPE_CHECKING:
 
 @dataclass(slots=True)
 class _Record:
-    """An event the ledger holds: an accepted one (with its canonical form) or a derived one."""
+    """An event the ledger holds: an accepted one (with its canonical form) or a derived one,
+    and its share of the ledger (entries on keys, its own outcomes), as tuples: compact."""
 
     id: str
     type: str
     order: tuple[dt.datetime, str, int]
     canonical: dict[str, Any] | None
-    digest: str | None
-    routed: Routed
+    entries: tuple[tuple[Key, Entry], ...]
+    direct: tuple[tuple[OutId, Outcome], ...]
+
+
+_NONE: dict[Any, Any] = {}
+"""The shared empty ``derived`` of a key (most keys derive nothing): never mutated."""
 
 
 @dataclass(slots=True)
 class _Key:
+    """One key's timeline and what its last fold gave (flattened from ``Fold``: a ledger holds
+    one of these per clock, so every object counts)."""
+
     pack: str
     entries: list[Entry] = field(default_factory=list)
     known_from: dt.datetime | None = None
-    fold: Fold = field(default_factory=Fold)
+    view: Any = None
+    outputs: tuple[Any, ...] = ()
+    """Flat ``(oid, outcome, oid, outcome, ...)``: one tuple, not one per outcome."""
+    derived: dict[str, Derived] = field(default_factory=lambda: _NONE)
     timer: dt.datetime | None = None
 
 
@@ -67,13 +83,19 @@ class Ledger:
     ``(pack, schedule, subject)``. See docs/ledger.md.
     """
 
+    STORE_BATCH = 500
+    """Events per transaction in ``apply_many`` on a store."""
+
     def __init__(
         self,
         compiled: Sequence[CompiledPack],
         params: Sequence[Mapping[str, Any]],
         *,
         snapshot: Mapping[str, Any] | None = None,
+        store: str | os.PathLike[str] | None = None,
     ) -> None:
+        self._store: SqliteStore | None = None
+        self._store_failed: PackError | None = None
         self._packs = {cp.name: cp for cp in compiled}
         self._plans: dict[str, LedgerPlan] = {
             cp.name: cp.ledger if cp.ledger is not None else LedgerPlan(cp.timezone)
@@ -93,11 +115,11 @@ class Ledger:
                         (cp.name, shape.validate, cp.handlers[etype])
                     )
         self._dispatch = dispatch
+        self._types = frozenset(dispatch) | DERIVED_EVENTS.keys()
         self._events: dict[str, _Record] = {}
         self._keys: dict[Key, _Key] = {}
         self._outputs: dict[OutId, Outcome] = {}
-        self._heap: list[tuple[dt.datetime, int, Key]] = []
-        self._serial = itertools.count()
+        self._heap: list[tuple[dt.datetime, Key]] = []  # ties broken by the key itself
         self._watermark: dt.datetime | None = None
         change = Change()
         for name, plan in self._plans.items():
@@ -109,6 +131,15 @@ class Ledger:
         self._settle(change)
         if snapshot is not None:
             snap.check_snapshot(snapshot, self._identity)
+        if store is not None:
+            opened = SqliteStore(store, self._identity)
+            try:
+                self.replay(opened.events(), opened.watermark())
+            except BaseException:
+                opened.close()
+                raise
+            self._store = opened
+        if snapshot is not None:
             self.replay(snapshot["events"], snapshot.get("watermark"))
 
     # --- the API ------------------------------------------------------------------------------
@@ -130,16 +161,41 @@ class Ledger:
             raise internal_error(EventError, "event.internal", "in the ledger", exc) from exc
 
     def apply_many(self, events: Iterable[Any]) -> Iterator[Decision | Rejection]:
-        """A ``Decision`` or a ``Rejection`` per event, in input order; never stops."""
-        for index, event in enumerate(events):
-            try:
-                yield self.apply(event)
-            except EventError as exc:
-                raw = event.to_mapping() if isinstance(event, Event) else event
-                event_id = raw.get("id") if isinstance(raw, Mapping) else None
-                yield Rejection(
-                    event_id=None if event_id is None else str(event_id), index=index, error=exc
-                )
+        """A ``Decision`` or a ``Rejection`` per event, in input order; never stops for a bad
+        event. With a store, events are committed in batches of ``STORE_BATCH``, each before
+        its decisions are yielded."""
+        if self._store is None:
+            for index, event in enumerate(events):
+                yield self._apply_one(index, event)
+            return
+        numbered = enumerate(events)
+        while batch := list(itertools.islice(numbered, self.STORE_BATCH)):
+            results = []
+            with self._writing():
+                for index, event in batch:
+                    results.append(self._apply_one(index, event))
+            yield from results
+
+    def _apply_one(self, index: int, event: Any) -> Decision | Rejection:
+        try:
+            return self.apply(event)
+        except EventError as exc:
+            raw = event.to_mapping() if isinstance(event, Event) else event
+            event_id = raw.get("id") if isinstance(raw, Mapping) else None
+            return Rejection(
+                event_id=None if event_id is None else str(event_id), index=index, error=exc
+            )
+
+    def close(self) -> None:
+        """Close the store, if any (an in-memory ledger has nothing to close)."""
+        if self._store is not None:
+            self._store.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def advance(self, now: dt.datetime | str) -> Decision:
         """Fire the timers due by ``now`` (warnings, breaches, missed occurrences). The
@@ -159,10 +215,13 @@ class Ledger:
                 ),
             )
         try:
+            if self._store is not None and instant != self._watermark:
+                with self._writing():
+                    self._store.set_watermark(instant.isoformat())
             self._watermark = instant
             change = Change()
             while self._heap and self._heap[0][0] <= instant:
-                when, _, key = heapq.heappop(self._heap)
+                when, key = heapq.heappop(self._heap)
                 state = self._keys.get(key)
                 if state is not None and state.timer == when:
                     state.timer = None
@@ -181,7 +240,7 @@ class Ledger:
         a breached clock still open shows how late it is at the watermark."""
         out = []
         for key, state in self._keys.items():
-            view = state.fold.view
+            view = state.view
             if key[0] != "clock" or not isinstance(view, Deadline):
                 continue
             if case is not None and view.case != case:
@@ -205,11 +264,11 @@ class Ledger:
             instant = parse_instant(at)
             period = period_label(instant, plan.period, self._plans[pack].tz)
             state = self._keys.get(("score", pack, name, subject, period))
-            view = state.fold.view if state is not None else None
+            view = state.view if state is not None else None
             return view.at(instant) if isinstance(view, ScoreView) else plan.base
         latest: ScoreView | None = None
         for key, state in self._keys.items():
-            view = state.fold.view
+            view = state.view
             if (
                 key[:4] == ("score", pack, name, subject)
                 and isinstance(view, ScoreView)
@@ -256,9 +315,23 @@ class Ledger:
 
     # --- applying -------------------------------------------------------------------------------
 
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """A store transaction; a failed one leaves the ledger refusing work (its memory may
+        hold events the store lost): reopen it from the store."""
+        assert self._store is not None
+        if self._store_failed is not None:
+            raise self._store_failed
+        try:
+            with self._store.transaction():
+                yield
+        except sqlite3.Error as exc:
+            self._store_failed = write_error(self._store.path, exc)
+            raise self._store_failed from None
+
     def _apply(self, event: Mapping[str, Any] | Event) -> Decision:
         raw = event.to_mapping() if isinstance(event, Event) else event
-        etype = check_envelope(raw, self._dispatch.keys() | DERIVED_EVENTS.keys())
+        etype = check_envelope(raw, self._types)
         if etype in DERIVED_EVENTS:
             raise EventError(
                 [
@@ -283,10 +356,12 @@ class Ledger:
                 [Diagnostic("event.missing-field", "the ledger needs every event's `id`", "$.id")]
             )
         canonical = snap.canonical(raw)
-        digest = snap.digest(canonical, first["at"])
         held = self._events.get(event_id)
         if held is not None:
-            if held.digest == digest:
+            # digests only on this rare path: the held event keeps its canonical form
+            if held.canonical is not None and snap.digest(
+                held.canonical, held.order[0]
+            ) == snap.digest(canonical, first["at"]):
                 return Decision(event_id=event_id, event_type=etype)
             raise EventError(
                 [
@@ -301,8 +376,19 @@ class Ledger:
         routed = Routed()
         for pack, e, out in views:
             route(pack, self._plans[pack], e, out, routed)
+        if self._store is not None:  # written ahead of folding: a crash loses nothing
+            at = first["at"].astimezone(dt.UTC).isoformat()
+            payload = json.dumps(canonical, ensure_ascii=False, separators=(",", ":"))
+            digest = snap.digest(canonical, first["at"])
+            with self._writing():
+                self._store.add((event_id, at, digest, payload))
         record = _Record(
-            event_id, etype, order_of(first["at"], event_id), canonical, digest, routed
+            event_id,
+            etype,
+            order_of(first["at"], event_id),
+            canonical,
+            tuple(routed.entries),
+            tuple(routed.direct),
         )
         change = Change()
         self._add(record, change)
@@ -332,23 +418,23 @@ class Ledger:
 
     def _add(self, record: _Record, change: Change) -> None:
         self._events[record.id] = record
-        for key, entry in record.routed.entries:
+        for key, entry in record.entries:
             bisect.insort(self._key(key).entries, entry, key=lambda x: x.order)
             change.dirty[key] = None
-        for oid, outcome in record.routed.direct:
+        for oid, outcome in record.direct:
             self._set(oid, outcome, change)
 
     def _remove(self, event_id: str, change: Change) -> None:
         record = self._events.pop(event_id, None)
         if record is None:
             return
-        for key, entry in record.routed.entries:
+        for key, entry in record.entries:
             entries = self._keys[key].entries
             i = bisect.bisect_left(entries, entry.order, key=lambda x: x.order)
             if i < len(entries) and entries[i] is entry:
                 del entries[i]
             change.dirty[key] = None
-        for oid, _ in record.routed.direct:
+        for oid, _ in record.direct:
             self._set(oid, MISSING, change)
 
     def _set(self, oid: OutId, value: Any, change: Change) -> None:
@@ -385,24 +471,29 @@ class Ledger:
 
     def _refold(self, key: Key, change: Change) -> None:
         state = self._keys[key]
-        old, new = state.fold, self._fold(key, state)
-        for oid in old.outputs.keys() - new.outputs.keys():
+        new = self._fold(key, state)
+        flat = state.outputs
+        old_outputs = dict(zip(flat[::2], flat[1::2], strict=True))
+        for oid in old_outputs.keys() - new.outputs.keys():
             self._set(oid, MISSING, change)
         for oid, value in new.outputs.items():
-            if old.outputs.get(oid, MISSING) != value:
+            if old_outputs.get(oid, MISSING) != value:
                 self._set(oid, value, change)
-        for did, derived in old.derived.items():
+        old_derived = state.derived
+        for did, derived in old_derived.items():
             if new.derived.get(did) != derived:
                 self._remove(did, change)
         for did, derived in new.derived.items():
-            if old.derived.get(did) != derived:
+            if old_derived.get(did) != derived:
                 self._derive(state.pack, derived, change)
-        state.fold = new
+        state.view = new.view
+        state.outputs = tuple(x for pair in new.outputs.items() for x in pair)
+        state.derived = new.derived or _NONE
         change.warnings.extend(new.warnings)
         if new.next_timer != state.timer:
             state.timer = new.next_timer
             if new.next_timer is not None:
-                heapq.heappush(self._heap, (new.next_timer, next(self._serial), key))
+                heapq.heappush(self._heap, (new.next_timer, key))
 
     def _derive(self, pack: str, derived: Derived, change: Change) -> None:
         """Run the pack's rules on a derived event; its outcomes live as long as it does."""
@@ -418,10 +509,11 @@ class Ledger:
         except EventError as exc:  # a rule that fails on a derived event: said, not fatal
             change.warnings.append(f"rules on {derived.type} {derived.id} failed: {exc}")
             routed = Routed()
-        self._add(
-            _Record(derived.id, derived.type, order_of(derived.at, derived.id), None, None, routed),
-            change,
+        order = order_of(derived.at, derived.id)
+        record = _Record(
+            derived.id, derived.type, order, None, tuple(routed.entries), tuple(routed.direct)
         )
+        self._add(record, change)
 
     def _decision(self, change: Change, event_id: str | None, etype: str | None) -> Decision:
         return decision(change, self._outputs, event_id, etype)

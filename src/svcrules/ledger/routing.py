@@ -50,9 +50,10 @@ def route(
     etype: str = e["type"]
     at: dt.datetime = e["at"]
     n = len(into.entries) + len(into.direct)
+    utc = order_of(at, event_id)[0]  # one instant shared by the event's entries
     for item in items:
         n += 1
-        entry_order = order_of(at, event_id, n)
+        entry_order = (utc, event_id, n)
         match item:
             case Deadline():
                 key: Key = ("clock", pack, item.case or "", item.clock)
@@ -79,4 +80,4 @@ def route(
             n += 1
             key = counter_key(pack, plan, name, str(e[counter.key]), at)
             reset = Reset(name, at, event_id)
-            into.entries.append((key, Entry(order_of(at, event_id, n), etype, reset)))
+            into.entries.append((key, Entry((utc, event_id, n), etype, reset)))
