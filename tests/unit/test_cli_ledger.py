@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,7 +55,7 @@ def run(*args: str, stdin: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def lines(events: list[dict[str, object]]) -> str:
+def lines(events: Sequence[Mapping[str, object]]) -> str:
     return "".join(json.dumps(e) + "\n" for e in events) + "not json\n"
 
 
