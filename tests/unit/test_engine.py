@@ -410,3 +410,100 @@ def test_business_hours_need_a_number_like_every_other_unit(within: str) -> None
     engine = svcrules.Engine(pack)
     with pytest.raises(EventError):
         engine.evaluate(event("a.x", at="2024-03-04T10:00:00+08:00", n=5, s="2"))
+
+
+KEYWORD_PACK: dict[str, object] = {
+    "pack": "kw",
+    "version": "1",
+    "title": "fields named with Python keywords",
+    "timezone": "Asia/Shanghai",
+    "params": {"minutes": {"urgent": 10, "simple": 240}},
+    "events": {
+        "request.received": {
+            "fields": {
+                "case": {"type": "string", "required": True},
+                "class": {"type": "enum", "values": ["urgent", "simple", "other"]},
+                "from": {"type": "datetime"},
+            }
+        },
+        "request.arrived": {"fields": {"case": {"type": "string", "required": True}}},
+    },
+    "rules": [
+        {
+            "id": "arrive",
+            "on": "request.received",
+            "when": "class_ in params.minutes",
+            "cite": {"doc": "d"},
+            "deadline": {
+                "clock": "arrival",
+                "within": "params.minutes[class_]",
+                "unit": "minutes",
+            },
+        },
+        {
+            "id": "notice",
+            "on": "request.received",
+            "when": "from_ is not None",
+            "cite": {"doc": "d"},
+            "deadline": {"clock": "notice", "within": 1, "unit": "days", "before": "from"},
+        },
+        {
+            "id": "arrive-stop",
+            "on": "request.arrived",
+            "cite": {"doc": "d"},
+            "deadline": {"clock": "arrival", "action": "stop"},
+        },
+    ],
+}
+
+
+def test_a_keyword_field_is_read_through_its_underscore_spelling() -> None:
+    engine = svcrules.Engine(KEYWORD_PACK)
+    d = engine.evaluate(event("request.received", at="2025-03-03T09:00:00+08:00", case="Q"))
+    assert not d  # no class, no `from`: neither rule applies
+    d = engine.evaluate(
+        {
+            "type": "request.received",
+            "at": "2025-03-03T09:00:00+08:00",
+            "case": "Q",
+            "class": "urgent",
+            "from": "2025-03-10T08:00:00+08:00",
+        }
+    )
+    by_clock = {dl.clock: dl for dl in d.deadlines}
+    assert by_clock["arrival"].due.isoformat() == "2025-03-03T09:10:00+08:00"
+    assert by_clock["notice"].due_date == dt.date(2025, 3, 9)
+    with pytest.raises(EventError) as err:  # the event itself spells the field `class`
+        engine.evaluate(
+            {
+                "type": "request.received",
+                "at": "2025-03-03T09:00:00+08:00",
+                "case": "Q",
+                "class": "nope",
+            }
+        )
+    assert err.value.diagnostics[0].path == "$.class"
+    ledger = engine.ledger()
+    ledger.apply(
+        {
+            "id": "r",
+            "type": "request.received",
+            "at": "2025-03-03T09:00:00+08:00",
+            "case": "Q",
+            "class": "simple",
+        }
+    )
+    ledger.apply(
+        {"id": "a", "type": "request.arrived", "at": "2025-03-03T12:00:00+08:00", "case": "Q"}
+    )
+    assert [(x.clock, x.status) for x in ledger.deadlines()] == [("arrival", "met")]
+
+
+def test_a_bare_keyword_field_in_a_pack_fails_to_load_with_the_spelling_to_use() -> None:
+    data = json.loads(json.dumps(KEYWORD_PACK))
+    data["rules"][0]["when"] = "class in params.minutes"
+    with pytest.raises(PackError) as err:
+        svcrules.Engine(data)
+    (d,) = err.value.diagnostics
+    assert (d.code, d.rule, d.path) == ("expr.syntax", "arrive", "$.rules[0].when")
+    assert d.hint == "the field `class` is a Python keyword: write it `class_`"

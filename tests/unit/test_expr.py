@@ -476,3 +476,53 @@ def test_min_gap(values: list[Any], expected: Any) -> None:
 def test_min_gap_refuses_what_is_not_a_bounded_list_of_numbers(values: Any) -> None:
     with pytest.raises((TypeError, ValueError)):
         FUNCTIONS["min_gap"](values)
+
+
+# --- fields named with a Python keyword ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("word", ["class", "from", "in", "is", "not", "lambda", "import", "async"])
+def test_a_keyword_field_is_written_with_a_trailing_underscore(word: str) -> None:
+    x = parse_expr(f"{word}_ == 'x'", fields={word, "at"})
+    assert x.fields == {word}
+    source, _ = x.python("_p")
+    assert source == f"e[{word!r}] == 'x'"
+    assert x.evaluate({word: "x"}, {}) is True
+    assert x.evaluate({word: "y"}, {}) is False
+    assert interpret(x, {word: "x"}, {}) is True
+
+
+def test_a_declared_underscore_field_wins_over_the_keyword_field() -> None:
+    x = parse_expr("class_ == 'x'", fields={"class", "class_"})
+    assert x.fields == {"class_"}
+    assert x.evaluate({"class": "y", "class_": "x"}, {}) is True
+
+
+def test_without_fields_a_keyword_spelling_reads_the_keyword_field() -> None:
+    assert parse_expr("class_ + 1").fields == {"class"}
+
+
+@pytest.mark.parametrize("name", ["True_", "None_", "klass_", "match_", "type_"])
+def test_other_trailing_underscores_are_plain_names(name: str) -> None:
+    assert parse_expr(f"{name} == 1").fields == {name}
+
+
+def test_a_keyword_spelling_without_the_field_is_unknown() -> None:
+    with pytest.raises(PackError) as info:
+        parse_expr("clas_ == 'x' or class_ == 'y'", fields={"klass", "class"})
+    (d,) = info.value.diagnostics
+    assert (d.code, d.column, d.hint) == ("expr.unknown-name", 1, "did you mean `class_`?")
+    with pytest.raises(PackError) as info:
+        parse_expr("from_ == 'x'", fields={"klass"})
+    assert [d.code for d in info.value.diagnostics] == ["expr.unknown-name"]
+
+
+def test_a_bare_keyword_field_is_a_syntax_error_with_a_hint() -> None:
+    with pytest.raises(PackError) as info:
+        parse_expr("class == 'x'", fields={"class", "at"})
+    (d,) = info.value.diagnostics
+    assert d.code == "expr.syntax"
+    assert d.hint == "the field `class` is a Python keyword: write it `class_`"
+    with pytest.raises(PackError) as info:
+        parse_expr("class == 'x'", fields={"at"})
+    assert info.value.diagnostics[0].hint is None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import difflib
 import io
+import keyword
 import re
 import tokenize
 import warnings
@@ -150,6 +151,47 @@ def _shift(tree: ast.Expression, lead: str) -> None:
             node.end_lineno += extra_lines
 
 
+_NOT_FIELDS: Final = frozenset({"True", "False", "None"})
+
+
+def keyword_field(name: str) -> str | None:
+    """The field a name spelled ``KEYWORD_`` stands for (``class_`` → ``class``), or None.
+
+    A field whose name is a Python keyword cannot be written as a bare name (``class == 'x'`` does
+    not parse), so expressions write it with a trailing underscore."""
+    base = name[:-1]
+    if name.endswith("_") and keyword.iskeyword(base) and base not in _NOT_FIELDS:
+        return base
+    return None
+
+
+def spelling(field: str) -> str:
+    """How an expression writes a field: its name, or ``NAME_`` for a Python keyword."""
+    return field + "_" if keyword.iskeyword(field) and field not in _NOT_FIELDS else field
+
+
+def resolve_field(name: str, fields: Collection[str] | None) -> str:
+    """The field a bare name reads: ``X_`` is the keyword field ``X`` unless ``X_`` is itself a
+    field (without a field list, a keyword spelling always means the keyword field)."""
+    real = keyword_field(name)
+    if real is None or (fields is not None and name in fields):
+        return name
+    return real
+
+
+def _keyword_hint(body: str, fields: Collection[str] | None) -> str | None:
+    """For a syntax error: a hint if the text uses a keyword field's bare name (``class``)."""
+    if not fields:
+        return None
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(body).readline):
+            if tok.type == tokenize.NAME and tok.string in fields and keyword.iskeyword(tok.string):
+                return f"the field `{tok.string}` is a Python keyword: write it `{tok.string}_`"
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    return None
+
+
 def _hint(name: str, candidates: Collection[str], prefix: str = "") -> str | None:
     close = difflib.get_close_matches(name, [str(c) for c in candidates], n=1)
     return f"did you mean `{prefix}{close[0]}`?" if close else None
@@ -187,6 +229,8 @@ class _Checker:
         self.fields: set[str] = set()
         self.params: set[str] = set()
         self.functions: set[str] = set()
+        self.renames: list[tuple[ast.Name, str]] = []
+        """Names spelled ``KEYWORD_`` and the keyword field each one reads."""
 
     def report(
         self,
@@ -277,10 +321,11 @@ class _Checker:
         name = node.id
         if name == "params":
             return
+        field = resolve_field(name, self.known_fields)
         if name.startswith("_"):
             self.report("expr.private-name", f"names starting with `_` are refused: `{name}`", node)
-        elif self.known_fields is not None and name not in self.known_fields:
-            hint = _hint(name, self.known_fields)
+        elif self.known_fields is not None and field not in self.known_fields:
+            hint = _hint(name, [spelling(f) for f in self.known_fields])
             if hint is None and self.known_params is not None and name in self.known_params:
                 hint = f"did you mean `params.{name}`?"
             if name in FUNCTIONS:
@@ -289,7 +334,9 @@ class _Checker:
                 "expr.unknown-name", f"`{name}` is not a field of the event", node, hint=hint
             )
         else:
-            self.fields.add(name)
+            if field != name:
+                self.renames.append((node, field))
+            self.fields.add(field)
 
     def attribute(self, node: ast.Attribute) -> None:
         chain: list[ast.Attribute] = []
@@ -492,7 +539,8 @@ def parse_expr(
             tree = ast.parse(body, mode="eval")
     except SyntaxError as exc:
         column = _syntax_column(body, exc, len(lead))
-        raise fail("expr.syntax", f"syntax error: {exc.msg}", column) from None
+        hint = _keyword_hint(body, fields)
+        raise fail("expr.syntax", f"syntax error: {exc.msg}", column, hint) from None
     except (RecursionError, MemoryError, ValueError) as exc:
         raise fail("expr.too-deep", f"expression too complex to parse ({exc})", 1) from None
     if lead:
@@ -505,6 +553,8 @@ def parse_expr(
         checker.visit(tree.body)
     if checker.problems:
         raise PackError(checker.problems)
+    for node, field in checker.renames:  # the checked tree names the field itself, so the code
+        node.id = field  # generator reads `e['class']` (and so does anything else walking it)
     return Expr(
         text,
         tree,
