@@ -12,13 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-pytest.importorskip("dask.distributed")  # the `dask` extra; `dev` installs it, so CI runs this
-
 import dask.bag as db
 import dask.dataframe as dd
 import pyarrow.parquet as pq
+import pytest
 from distributed import Client, LocalCluster
 
 import svcrules

@@ -129,6 +129,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--format", choices=("json", "table"), default="json")
     s.add_argument("--no-progress", action="store_true", help="never show a progress line")
+    s.add_argument("--parquet", metavar="IN", help="a Parquet file of events (needs --out)")
+    s.add_argument("--out", metavar="OUT.parquet", help="with --parquet: the outcome table")
     s.set_defaults(func=cmd_eval)
 
     s = sub.add_parser("test", help="run the cases shipped beside packs")
@@ -306,6 +308,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
         except NumberTooLarge as exc:
             return _usage(f"--param {name}: {exc}")
     engine = Engine(packs, edition=args.edition, params=params)
+    if args.parquet:
+        from svcrules.cli.parquet import cmd_eval_parquet
+
+        return cmd_eval_parquet(engine, args)
     if events_path is None or events_path == "-":
         if sys.stdin.isatty() and events_path is None:
             return _usage("give an EVENTS file (JSON Lines) or - to read standard input")
