@@ -20,6 +20,7 @@ SCRIPTS = (
     "bench_startup.py",
     "bench_durable_backend.py",
     "bench_phrases.py",
+    "bench_dask.py",
 )
 
 

@@ -38,6 +38,11 @@ EXPECTED = {
         "RATIO phrases_in cost(1000)/cost(10) = ",
         "RATIO naive cost(1000)/cost(10) = ",
     ],
+    "bench_dask.py": [
+        "RATIO dask_stateless_speedup_2_vs_1 = ",
+        "RATIO dask_stateful_speedup_2_vs_1 = ",
+        "RATIO eval_parquet_peak_rss_large_vs_small = ",
+    ],
 }
 
 
