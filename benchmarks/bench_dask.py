@@ -21,14 +21,14 @@ from _common import ROOT, info_line, machine, scaled
 
 sys.path.insert(0, str(ROOT))
 
-import dask.dataframe as dd  # noqa: E402
-import pyarrow as pa  # noqa: E402
-import pyarrow.compute as pc  # noqa: E402
-import pyarrow.parquet as pq  # noqa: E402
-from distributed import Client, LocalCluster  # noqa: E402
+import dask.dataframe as dd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from distributed import Client, LocalCluster
+from tests.scale_events import sample, table
 
-import svcrules.dask as sd  # noqa: E402
-from tests.scale_events import sample, table  # noqa: E402
+import svcrules.dask as sd
 
 PACK = "power-grid"
 STATELESS = scaled(1_000_000, 5_000)
