@@ -21,6 +21,7 @@ SCRIPTS = (
     "bench_durable_backend.py",
     "bench_phrases.py",
     "bench_ledger.py",
+    "bench_dask.py",
 )
 
 

@@ -43,6 +43,11 @@ EXPECTED = {
         "RATIO bytes per open clock/1024 = ",
         "RATIO late event cost(",
     ],
+    "bench_dask.py": [
+        "RATIO dask_stateless_speedup_2_vs_1 = ",
+        "RATIO dask_stateful_speedup_2_vs_1 = ",
+        "RATIO eval_parquet_peak_rss_large_vs_small = ",
+    ],
 }
 
 

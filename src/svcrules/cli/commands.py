@@ -136,6 +136,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--now", metavar="T", help="with --ledger: advance to T after the events")
     s.add_argument("--db", metavar="FILE", help="with --ledger: a durable SQLite ledger store")
+    s.add_argument("--parquet", metavar="IN", help="a Parquet file of events (needs --out)")
+    s.add_argument("--out", metavar="OUT.parquet", help="with --parquet: the outcome table")
     s.set_defaults(func=cmd_eval)
 
     s = sub.add_parser("test", help="run the cases shipped beside packs")
@@ -315,6 +317,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if (args.now or args.db) and not args.ledger:
         return _usage("--now and --db need --ledger")
     engine = Engine(packs, edition=args.edition, params=params)
+    if args.parquet:
+        from svcrules.cli.parquet import cmd_eval_parquet
+
+        return cmd_eval_parquet(engine, args)
     ledger = ledger_cli.open_ledger(engine, args) if args.ledger else None
     if events_path is None or events_path == "-":
         if sys.stdin.isatty() and events_path is None:

@@ -1,0 +1,149 @@
+"""Scale: the outcome table's schema, one row per outcome (or rejection), and events from
+Arrow tables and pandas frames. pyarrow is imported only by the functions that need it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from svcrules.runtime import (
+    ClockSignal,
+    Deadline,
+    Deduction,
+    Escalation,
+    Outcome,
+    Rejection,
+    Violation,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+
+COLUMNS: tuple[str, ...] = (
+    "event_id",
+    "kind",
+    "rule",
+    "clock",
+    "case",
+    "subject",
+    "due",
+    "status",
+    "points",
+    "score",
+    "cite",
+    "pack",
+    "late_by_s",
+    "detail",
+)
+"""The outcome table's columns, in order (see docs/scale.md for what each holds per kind)."""
+
+Row = tuple[Any, ...]
+"""One outcome row: the values of ``COLUMNS`` in order (``due`` an aware datetime or None)."""
+
+
+def arrow_schema() -> pa.Schema:
+    import pyarrow as pa
+
+    text = pa.string()
+    return pa.schema(
+        [
+            ("event_id", text),
+            ("kind", text),
+            ("rule", text),
+            ("clock", text),
+            ("case", text),
+            ("subject", text),
+            ("due", pa.timestamp("us", tz="UTC")),
+            ("status", text),
+            ("points", pa.int64()),
+            ("score", pa.int64()),
+            ("cite", text),
+            ("pack", text),
+            ("late_by_s", pa.float64()),
+            ("detail", text),
+        ]
+    )
+
+
+def empty_frame() -> pd.DataFrame:
+    """A zero-row pandas frame with the outcome schema (Dask's ``meta``)."""
+    return table_of([]).to_pandas(types_mapper=_arrow_dtype)
+
+
+def _arrow_dtype(t: pa.DataType) -> Any:
+    import pandas as pd
+
+    return pd.ArrowDtype(t)
+
+
+def outcome_row(o: Outcome) -> Row:
+    """An outcome as one row of ``COLUMNS``."""
+    cite = str(o.cite)
+    match o:
+        case Deadline():
+            late = o.late_by.total_seconds() if o.late_by is not None else None
+            return (o.event_id, "deadline", o.rule, o.clock, o.case, None, o.due, o.status,
+                    None, None, cite, o.pack, late, o.severity)  # fmt: skip
+        case Deduction():
+            return (o.event_id, "deduction", o.rule, None, o.case, o.subject, None, None,
+                    o.points, o.score, cite, o.pack, None, f"{o.scorecard} {o.period}")  # fmt: skip
+        case Escalation():
+            return (o.event_id, "escalation", o.rule, None, o.case, o.subject, None, None,
+                    o.level, None, cite, o.pack, None, o.to)  # fmt: skip
+        case Violation():
+            return (o.event_id, "violation", o.rule, None, o.case, o.subject, None, o.severity,
+                    None, None, cite, o.pack, None, o.message)  # fmt: skip
+        case ClockSignal():
+            return (o.event_id, "signal", o.rule, o.clock, o.case, None, None, o.action,
+                    None, None, cite, o.pack, None, None)  # fmt: skip
+    raise TypeError(f"not an outcome: {type(o).__name__}")
+
+
+def rejection_row(r: Rejection) -> Row:
+    """A rejected event as a row: kind ``rejection``, ``status`` its first diagnostic's code,
+    ``detail`` the error text."""
+    codes = [d.code for d in r.error.diagnostics]
+    return (r.event_id, "rejection", None, None, None, None, None, codes[0] if codes else None,
+            None, None, None, None, None, str(r.error))  # fmt: skip
+
+
+def table_of(rows: Sequence[Row]) -> pa.Table:
+    """Rows as an Arrow table with the outcome schema."""
+    import pyarrow as pa
+
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in COLUMNS]
+    schema = arrow_schema()
+    return pa.Table.from_arrays(
+        [pa.array(list(col), type=f.type) for col, f in zip(columns, schema, strict=True)],
+        schema=schema,
+    )
+
+
+def frame_of(rows: Sequence[Row]) -> pd.DataFrame:
+    """Rows as a pandas frame with Arrow-backed dtypes (the same dtypes as ``empty_frame``)."""
+    return table_of(rows).to_pandas(types_mapper=_arrow_dtype)
+
+
+def events_of_table(table: pa.Table | pa.RecordBatch) -> Iterator[dict[str, Any]]:
+    """Each row as an event mapping; null cells are left out (a column another event type
+    uses), timestamps stay aware datetimes, lists stay lists."""
+    for record in table.to_pylist():
+        yield {k: v for k, v in record.items() if v is not None}
+
+
+def events_of_frame(df: pd.DataFrame) -> Iterator[dict[str, Any]]:
+    """Each row of a pandas frame as an event mapping (through Arrow, so numbers keep their
+    types: give integer columns with gaps a nullable or Arrow dtype, not float64)."""
+    import pyarrow as pa
+
+    yield from events_of_table(pa.Table.from_pandas(df, preserve_index=False))
+
+
+def instant(value: Any) -> dt.datetime:
+    """An event's ``at`` as a UTC instant, for ordering (text or datetime)."""
+    at = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    if at.tzinfo is None:
+        return at.replace(tzinfo=dt.UTC)  # naive: the ledger rejects it; order it anywhere
+    return at.astimezone(dt.UTC)
