@@ -117,7 +117,7 @@ ENERGIZE = {"residential": 3, "lv_power": 5, "hv_single_source": 5, "hv_dual_sou
 CLASS_SET = frozenset(CLASSES)
 STOPS = {
     "crew.arrived": ("arrival.stop",),
-    "plan.issued": ("supply-plan.stop",),
+    "plan.issued": ("supply-plan.stop", "supply-plan.reason.plan"),
     "design.replied": ("design-review.stop",),
     "power.energized": ("energize.stop",),
     "complaint.replied": ("complaint-reply.stop",),
@@ -224,7 +224,11 @@ def hand_tuples(raw: dict[str, Any]) -> list[tuple[Any, ...]]:
         ]
     if t == "application.accepted":
         n = SUPPLY_PLAN[_enum(raw, "customer_class", CLASS_SET)]
-        return [("supply-plan.commitments", "supply_plan", _workdays(at, n))]
+        due = _workdays(at, n)  # the plan, and beside it the plan-or-explanation clock (PG-024)
+        return [
+            ("supply-plan.commitments", "supply_plan", due),
+            ("supply-plan.reason.commitments", "supply_plan_reason", due),
+        ]
     if t in ("acceptance.passed", "contract.signed"):
         n = ENERGIZE[_enum(raw, "customer_class", CLASS_SET)]
         return [("energize.commitments", "energize", _workdays(at, n))]
@@ -297,7 +301,11 @@ def hand_objects(raw: dict[str, Any]) -> Decision:
         return _deadlines(e["id"], both, t)
     if t == "application.accepted":
         n = SUPPLY_PLAN[_enum(raw, "customer_class", CLASS_SET)]
-        return _deadline(e["id"], FX["supply-plan.commitments"](e, n, at), t)
+        plan = (
+            FX["supply-plan.commitments"](e, n, at),
+            FX["supply-plan.reason.commitments"](e, n, at),
+        )
+        return _deadlines(e["id"], plan, t)
     if t in ("acceptance.passed", "contract.signed"):
         n = ENERGIZE[_enum(raw, "customer_class", CLASS_SET)]
         return _deadline(e["id"], FX["energize.commitments"](e, n, at), t)

@@ -5,10 +5,12 @@ items of a county supply company through their life (a fault is reported, dispat
 an application is accepted, planned, accepted, contracted, energised; a complaint is received,
 forwarded, answered; an outage is scheduled and announced; meters are read; voltages measured),
 with a share of late or missing steps (breaches once a ledger folds them), outages recorded too
-late, readings out of limits, paid services done wrong, and a few malformed lines at the end
-(invalid JSON, an unknown area, a naive time) to show rejections.
+late, readings out of limits, paid services done wrong. The month holds only valid events (the
+README's first command exits 0); three malformed lines of the same feed (invalid JSON, an unknown
+area, a naive time) go to examples/power-grid-bad-events.jsonl, after its two hand-written bad
+events, to show rejections.
 
-    python scripts/make_power_grid_events.py            # rewrites the example file
+    python scripts/make_power_grid_events.py            # rewrites both example files
 """
 
 from __future__ import annotations
@@ -24,6 +26,13 @@ TZ = dt.timezone(dt.timedelta(hours=8))
 START = dt.datetime(2025, 9, 1, tzinfo=TZ)
 DAYS = 30
 OUT = Path(__file__).resolve().parents[1] / "examples" / "power-grid-events.jsonl"
+BAD = OUT.with_name("power-grid-bad-events.jsonl")
+HAND_WRITTEN_BAD = (  # the first two lines of BAD, kept as they are (docs/cli.md shows them)
+    '{"id": "pg-029", "type": "fault.reported", "at": "2024-06-04T09:00:00+08:00", '
+    '"case": "F-240604-010", "area": "suburban"}',
+    '{"id": "pg-030", "type": "complaint.received", "at": "2024-08-02T09:00:00", '
+    '"case": "TS-240802-0001"}',
+)
 
 AREAS = (
     ("urban", 45, 0.45),
@@ -340,9 +349,10 @@ class County:
 
 def main() -> None:
     events = County().run()
-    lines = [json.dumps(ev, ensure_ascii=False) for ev in events]
+    good = [json.dumps(ev, ensure_ascii=False) for ev in events]
     n = len(events)
     # A few malformed lines, as a real feed has: each is rejected, the rest still evaluated.
+    lines = list(HAND_WRITTEN_BAD)
     broken = '{"id": "pg-bad-1", "type": "fault.reported", "at": "2025-09-30T21:00:00+08:00", '
     lines.append(broken)  # cut off mid-object: not JSON
     lines.append(
@@ -366,8 +376,9 @@ def main() -> None:
             }
         )
     )
-    OUT.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"wrote {OUT.name}: {n} events and 3 malformed lines")
+    OUT.write_text("\n".join(good) + "\n", encoding="utf-8")
+    BAD.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"wrote {OUT.name}: {n} events; {BAD.name}: {len(lines)} bad lines")
 
 
 if __name__ == "__main__":

@@ -39,3 +39,23 @@ def test_readme_python_example_runs(tmp_path: Path) -> None:
     )
     assert r.returncode == 0, r.stderr
     assert "due" in r.stdout
+
+
+def test_readme_first_command_exits_0_and_says_so() -> None:
+    """The README's first command evaluates the sample month and succeeds, as the README says."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    first = re.findall(r"```bash\n(.*?)\n", readme, flags=re.S)[0]
+    assert first.endswith(
+        "svcrules eval power-grid examples/power-grid-events.jsonl --format table"
+    )
+    assert "so it exits 1" not in readme and "exits 0" in readme
+    exe = Path(sys.executable).with_name("svcrules")
+    r = subprocess.run(
+        [str(exe), "eval", "power-grid", "examples/power-grid-events.jsonl", "--format", "table"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "rejections: 0" in r.stderr

@@ -13,6 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "examples" / "power-grid-events.jsonl"
+BAD_SAMPLE = ROOT / "examples" / "power-grid-bad-events.jsonl"
 
 
 def svcrules(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -81,12 +82,20 @@ def test_eval_counts_always_add_up() -> None:
 
 def test_eval_sample_file_as_table() -> None:
     r = svcrules("eval", "power-grid", str(SAMPLE), "--format", "table")
-    assert r.returncode == 1, r.stderr  # the sample month ends with 3 malformed lines
+    assert r.returncode == 0, r.stderr  # the README's first command: every event is valid
     assert "deadline arrival due" in r.stdout and "violation" in r.stdout
     total = sum(1 for line in SAMPLE.read_text().splitlines() if line.strip())
-    assert f"events: {total}, decisions: {total - 3}, rejections: 3" in r.stderr
-    for code in ("event.bad-json", "event.bad-value", "event.naive-time"):
-        assert f"REJECTED {code}" in r.stdout
+    assert total > 700
+    assert f"events: {total}, decisions: {total}, rejections: 0" in r.stderr
+    assert "REJECTED" not in r.stdout
+
+
+def test_eval_bad_events_file_rejects_every_line() -> None:
+    r = svcrules("eval", "power-grid", str(BAD_SAMPLE), "--format", "table")
+    assert r.returncode == 1, r.stderr
+    assert "events: 5, decisions: 0, rejections: 5" in r.stderr
+    for code, times in (("event.bad-json", 1), ("event.bad-value", 2), ("event.naive-time", 2)):
+        assert r.stdout.count(f"REJECTED {code}") == times, r.stdout
 
 
 def test_explain_shows_rules_with_locations_and_source() -> None:

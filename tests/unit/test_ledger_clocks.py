@@ -76,9 +76,11 @@ def test_advance_reports_the_breach_and_a_late_arrival_retracts_it(grid: Engine)
     (reported,) = breach.deadlines
     assert reported.status == "breached" and reported.late_by is None
     assert ledger.deadlines(status="breached")[0].late_by == dt.timedelta(minutes=5)
-    assert not ledger.advance(at("2024-06-03T11:30:00"))  # reported once, not again
+    assert not ledger.advance(at("2024-06-03T11:05:00"))  # reported once, not again
     late = ledger.apply(ev("c1", "crew.arrived", "2024-06-03T10:40:00", case="F1"))
-    assert late.retracted == (reported,)
+    # the breach goes, and with it the escalation of power-grid's ladder that hung on it
+    assert late.retracted == (reported, *breach.escalations)
+    assert [x.rule for x in breach.escalations] == ["arrival.breached.team-lead"]
     assert [d.status for d in late.deadlines] == ["met"]
     assert [(d.clock, d.status) for d in ledger.deadlines()] == [
         ("dispatch", "met"),
