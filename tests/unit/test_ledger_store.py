@@ -36,7 +36,8 @@ def test_reopen_gives_the_same_ledger(engine: svcrules.Engine, tmp_path: Path) -
         assert again.apply(FAULT) == svcrules.Decision(event_id="f1", event_type="fault.reported")
         d = again.apply(CREW)  # the late stop retracts the breach, as without a store
         assert [x.status for x in d.retracted if isinstance(x, svcrules.Deadline)] == ["breached"]
-        assert len(d.retracted) == 1
+        # and with it the escalation the breach raised (power-grid's ladder, level 1)
+        assert [x.to for x in d.retracted if isinstance(x, svcrules.Escalation)] == ["team_lead"]
         with pytest.raises(svcrules.EventError) as info:
             again.apply({**FAULT, "area": "rural"})
         assert info.value.codes == ("event.conflicting-duplicate",)
