@@ -25,6 +25,7 @@ from svcrules.effects import (
 )
 from svcrules.effects.base import ExprText, Name, Period, Spec
 from svcrules.expr import Expr
+from svcrules.pack.params import ParamTypeSpec
 from svcrules.runtime.derived import with_derived_events
 
 RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=100)]
@@ -175,7 +176,16 @@ class PackSpec(Spec):
     extends: str | None = None
     sources: dict[str, SourceSpec] = Field(default_factory=dict)
     editions: dict[str, EditionSpec] = Field(default_factory=dict)
-    params: dict[Name, Any] = Field(default_factory=dict)
+    params: dict[Name, Any] = Field(
+        default_factory=dict,
+        description="Named constants expressions read as `params.NAME`; each one's type is "
+        "declared in `param_types` or inferred from its value here",
+    )
+    param_types: dict[Name, ParamTypeSpec] = Field(
+        default_factory=dict,
+        description="Optional: the type, unit and range of params (by name); overrides are "
+        "checked against them",
+    )
     edition_params: dict[str, dict[Name, Any]] = Field(
         default_factory=dict,
         description="Per edition, values merged over `params` when that edition is active",
