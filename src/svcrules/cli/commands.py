@@ -31,7 +31,7 @@ from svcrules.limits import (
 from svcrules.pack import list_packs, load_pack
 from svcrules.pack.schema import PackSpec
 from svcrules.runtime import DAY_UNITS, Decision, Rejection
-from svcrules.testing import run_cases
+from svcrules.testing import run_cases, write_junit
 
 EVENT_SUFFIXES = (".jsonl", ".ndjson", ".json")
 PROGRESS_EVERY = 2000
@@ -134,6 +134,11 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("test", help="run the cases shipped beside packs")
     s.add_argument("packs", nargs="*", metavar="PACK")
     s.add_argument("--verbose", "-v", action="store_true")
+    s.add_argument("-k", metavar="PATTERN", help="only cases whose 'PACK NAME' contains PATTERN")
+    s.add_argument("--junit-xml", metavar="FILE", help="also write a JUnit XML report")
+    s.add_argument(
+        "--fail-under", type=float, metavar="PCT", help="fail if a pack's rule coverage is below"
+    )
     s.set_defaults(func=cmd_test)
 
     s = sub.add_parser("explain", help="show a pack's compiled rules")
@@ -391,19 +396,30 @@ def cmd_test(args: argparse.Namespace) -> int:
     names = args.packs or [i.source for i in list_packs()]
     failed = 0
     total = 0
+    reports = []
+    under = []
     for name in names:
-        report = run_cases(name)
+        report = run_cases(name, select=args.k)
+        reports.append(report)
         for r in report.results:
             total += 1
             if not r.ok:
                 failed += 1
             if args.verbose or not r.ok:
                 print(_printable_lines(r.render()))
+        n, m = len(report.rules) - len(report.unexercised), len(report.rules)
+        print(printable(f"{report.pack}: {n}/{m} rules exercised ({report.coverage:.1f}%)"))
         if report.unexercised:
             unexercised = ", ".join(report.unexercised)
             print(printable(f"{report.pack}: rules no case exercises: {unexercised}"))
+        if args.fail_under is not None and report.coverage < args.fail_under:
+            under.append(report.pack)
+    if args.junit_xml:
+        write_junit(reports, args.junit_xml)
     print(f"{total - failed} passed, {failed} failed")
-    return 1 if failed else 0
+    if under:
+        print(printable(f"coverage below {args.fail_under:g}%: {', '.join(under)}"))
+    return 1 if failed or under else 0
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
