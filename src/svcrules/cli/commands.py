@@ -29,7 +29,7 @@ from svcrules.limits import (
     json_int,
 )
 from svcrules.pack import list_packs, load_pack
-from svcrules.pack.schema import PackSpec
+from svcrules.pack.schema import PackSpec, pack_json_schema
 from svcrules.runtime import DAY_UNITS, Decision, Rejection
 from svcrules.testing import run_cases, write_junit
 
@@ -151,6 +151,7 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("schema", help="JSON Schema of packs, or of a pack's events")
     s.add_argument("what", nargs="?", default="pack", choices=("pack", "events"))
     s.add_argument("pack", nargs="?", metavar="PACK")
+    s.add_argument("--output", "-o", metavar="FILE", help="write the schema to FILE")
     s.set_defaults(func=cmd_schema)
     return p
 
@@ -456,14 +457,16 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 def cmd_schema(args: argparse.Namespace) -> int:
     if args.what == "pack":
-        schema = PackSpec.model_json_schema(by_alias=True)
-        schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-        schema["title"] = "svcrules pack"
+        schema = pack_json_schema()
     else:
         if not args.pack:
             return _usage("schema events needs a PACK")
         schema = events_schema(load_pack(args.pack).spec)
-    print(json.dumps(schema, indent=2, ensure_ascii=False))
+    text = json.dumps(schema, indent=2, ensure_ascii=False)
+    if args.output:
+        Path(args.output).write_text(text + "\n", encoding="utf-8")
+    else:
+        print(text)
     return 0
 
 
