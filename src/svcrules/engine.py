@@ -9,7 +9,6 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
 
@@ -19,6 +18,8 @@ from svcrules.diagnostics import Diagnostic
 from svcrules.errors import EventError, PackError, SvcrulesError, internal_error
 from svcrules.ledger import Ledger
 from svcrules.pack import deep_merge, load_pack
+from svcrules.pack.checks import enum_keys
+from svcrules.pack.params import effective_types, exact, value_problems
 from svcrules.pack.schema import Pack
 from svcrules.pack.sources import Document, check_data
 from svcrules.runtime import (
@@ -257,19 +258,7 @@ def _params_for(pack: Pack, overrides: Mapping[str, Any]) -> dict[str, Any]:
     edition = pack.spec.edition_params.get(pack.edition or "")
     if edition:
         base = deep_merge(base, edition)
-    return deep_merge(base, _exact(mine))
-
-
-def _exact(value: Any) -> Any:
-    """Floats given by a caller become Decimals from their shortest repr (7.0 → Decimal('7.0'))."""
-
-    if isinstance(value, float):
-        return Decimal(str(value))
-    if isinstance(value, Mapping):
-        return {k: _exact(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_exact(v) for v in value]
-    return value
+    return deep_merge(base, exact(mine))
 
 
 def _check_calendars(packs: Sequence[Pack], calendars: Mapping[str, Any]) -> None:
@@ -315,3 +304,14 @@ def _check_params(packs: Sequence[Pack], overrides: Mapping[str, Any]) -> None:
             )
             for k in unknown
         )
+    problems: list[Diagnostic] = []
+    for pack in packs:
+        types = effective_types(pack.spec.params, pack.spec.param_types, pack.spec.edition_params)
+        keys = enum_keys(pack.spec)
+        for name, value in overrides.items():
+            if name in types:
+                for d in value_problems(types[name], exact(value), f"$.params.{name}", keys):
+                    if d not in problems:
+                        problems.append(d)
+    if problems:
+        raise PackError(problems)

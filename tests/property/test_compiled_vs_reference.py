@@ -231,6 +231,12 @@ def packs(draw: st.DrawFn) -> dict[str, Any]:
         "timezone": draw(st.sampled_from(ZONES)),
         "editions": {"e1": {"default": True}, "e2": {}},
         "params": PARAMS,
+        # Declared loosely on purpose: overrides below add keys and give negative or fractional
+        # days, so that event-time errors of the two evaluators are compared too.
+        "param_types": {
+            "table": {"type": "map", "items": {"type": "int"}},
+            "days": {"type": "decimal"},
+        },
         "calendars": cals,
         "scorecards": {
             "monthly": {

@@ -169,7 +169,7 @@ def test_the_grace_may_be_a_param_and_an_override_changes_it() -> None:
     spec = pack("params.report_grace", report_grace="PT10M")
     events = [SEEN, report("w1", "2024-06-10T13:20:00")]
     assert run(spec, events, "2024-06-11T00:00:00") == [("missed", at("2024-06-10T13:00:00"), None)]
-    ledger = Engine(spec, params={"report_grace": 30}).ledger()
+    ledger = Engine(spec, params={"report_grace": "PT30M"}).ledger()  # same type as the default
     (_, d2) = ledger.apply_many(events)
     assert isinstance(d2, svcrules.Decision)
     assert [v.observed for v in d2.violations] == [dt.timedelta(minutes=20)]

@@ -31,9 +31,9 @@ from svcrules.limits import (
     json_int,
 )
 from svcrules.pack import list_packs, load_pack
-from svcrules.pack.schema import PackSpec
+from svcrules.pack.schema import PackSpec, pack_json_schema
 from svcrules.runtime import DAY_UNITS, Decision, Rejection
-from svcrules.testing import run_cases
+from svcrules.testing import run_cases, write_junit
 
 EVENT_SUFFIXES = (".jsonl", ".ndjson", ".json")
 PROGRESS_EVERY = 2000
@@ -143,6 +143,11 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("test", help="run the cases shipped beside packs")
     s.add_argument("packs", nargs="*", metavar="PACK")
     s.add_argument("--verbose", "-v", action="store_true")
+    s.add_argument("-k", metavar="PATTERN", help="only cases whose 'PACK NAME' contains PATTERN")
+    s.add_argument("--junit-xml", metavar="FILE", help="also write a JUnit XML report")
+    s.add_argument(
+        "--fail-under", type=float, metavar="PCT", help="fail if a pack's rule coverage is below"
+    )
     s.set_defaults(func=cmd_test)
 
     s = sub.add_parser("explain", help="show a pack's compiled rules")
@@ -155,6 +160,7 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("schema", help="JSON Schema of packs, or of a pack's events")
     s.add_argument("what", nargs="?", default="pack", choices=("pack", "events"))
     s.add_argument("pack", nargs="?", metavar="PACK")
+    s.add_argument("--output", "-o", metavar="FILE", help="write the schema to FILE")
     s.set_defaults(func=cmd_schema)
     return p
 
@@ -442,19 +448,30 @@ def cmd_test(args: argparse.Namespace) -> int:
     names = args.packs or [i.source for i in list_packs()]
     failed = 0
     total = 0
+    reports = []
+    under = []
     for name in names:
-        report = run_cases(name)
+        report = run_cases(name, select=args.k)
+        reports.append(report)
         for r in report.results:
             total += 1
             if not r.ok:
                 failed += 1
             if args.verbose or not r.ok:
                 print(_printable_lines(r.render()))
+        n, m = len(report.rules) - len(report.unexercised), len(report.rules)
+        print(printable(f"{report.pack}: {n}/{m} rules exercised ({report.coverage:.1f}%)"))
         if report.unexercised:
             unexercised = ", ".join(report.unexercised)
             print(printable(f"{report.pack}: rules no case exercises: {unexercised}"))
+        if args.fail_under is not None and report.coverage < args.fail_under:
+            under.append(report.pack)
+    if args.junit_xml:
+        write_junit(reports, args.junit_xml)
     print(f"{total - failed} passed, {failed} failed")
-    return 1 if failed else 0
+    if under:
+        print(printable(f"coverage below {args.fail_under:g}%: {', '.join(under)}"))
+    return 1 if failed or under else 0
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
@@ -491,14 +508,16 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 def cmd_schema(args: argparse.Namespace) -> int:
     if args.what == "pack":
-        schema = PackSpec.model_json_schema(by_alias=True)
-        schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-        schema["title"] = "svcrules pack"
+        schema = pack_json_schema()
     else:
         if not args.pack:
             return _usage("schema events needs a PACK")
         schema = events_schema(load_pack(args.pack).spec)
-    print(json.dumps(schema, indent=2, ensure_ascii=False))
+    text = json.dumps(schema, indent=2, ensure_ascii=False)
+    if args.output:
+        Path(args.output).write_text(text + "\n", encoding="utf-8")
+    else:
+        print(text)
     return 0
 
 

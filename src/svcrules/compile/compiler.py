@@ -13,6 +13,7 @@ import datetime as dt
 import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -233,11 +234,15 @@ def _rule_code(
     exprs: list[Expr] = []
     sites = itertools.count()
 
-    def inline(text: str | int | None, site: tuple[str | int, ...]) -> str:
+    def inline(text: str | int | Decimal | None, site: tuple[str | int, ...]) -> str:
         if text is None:
             return "None"
         if isinstance(text, int):
             return repr(text)
+        if isinstance(text, Decimal):  # an exact literal (within: 1.5): passed in, not pasted
+            name = f"_r{k}n{next(sites)}_"
+            g[name] = text
+            return name
         x = pack.exprs.get((rule.id, site))
         if x is None:  # a Pack built without the checks (never from load_pack)
             x = parse_expr(text, fields=fields, params=params)

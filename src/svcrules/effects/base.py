@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 from zoneinfo import ZoneInfo
 
@@ -83,7 +84,7 @@ class EmitContext:
     meta: RuleMeta
     event_types: tuple[str, ...]
     tz: ZoneInfo
-    inline: Callable[[str | int | None, Site], str]
+    inline: Callable[[str | int | Decimal | None, Site], str]
     """Python source for the expression at a site (its checked tree, or a folded constant)."""
     bind: Callable[[Any], str]
     """Bind an object (the effect's runtime callable) into the globals; returns its name."""

@@ -37,8 +37,10 @@ class DeadlineSpec(EffectSpec):
 
     clock: Name
     action: Literal["start", "stop", "pause", "resume", "cancel", "excuse", "extend"] = "start"
-    within: int | ExprText | None = Field(
-        default=None, description="Amount of `unit`: an integer or an expression"
+    within: int | Decimal | ExprText | None = Field(
+        default=None,
+        description="Amount of `unit`: a number (fractional for minutes, hours and "
+        "business_hours), or an expression such as `params.reply_days`",
     )
     unit: Unit | None = None
     before: Name | None = Field(
@@ -79,6 +81,7 @@ class DeadlineSpec(EffectSpec):
                 "until" if self.until is not None else "action",
                 hint="e.g. action: extend, until: new_due",
             )
+        yield from self._check_within(ctx)
         yield from self._check_action(ctx)
         if (
             self.calendar is not None
@@ -105,6 +108,24 @@ class DeadlineSpec(EffectSpec):
                     "warning fractions are positive (0.5, 0.8, 1.5)",
                     "warn_at",
                     j,
+                )
+
+    def _check_within(self, ctx: CheckContext) -> Iterator[Diagnostic]:
+        """A literal amount is a span: never negative, whole for day-granular units."""
+        if isinstance(self.within, int | Decimal) and not isinstance(self.within, bool):
+            if self.within < 0:
+                yield ctx.problem(
+                    "deadline.within",
+                    f"`within` is a span, not negative: {self.within}",
+                    "within",
+                    hint="count back from an event field with `before:` for a notice deadline",
+                )
+            elif self.unit in ("days", "workdays", "months") and self.within != int(self.within):
+                yield ctx.problem(
+                    "deadline.within",
+                    f"{self.unit} are counted whole, not {self.within}",
+                    "within",
+                    hint="use a whole number, or a finer unit (hours, minutes)",
                 )
 
     def _check_action(self, ctx: CheckContext) -> Iterator[Diagnostic]:

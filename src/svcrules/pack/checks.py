@@ -16,6 +16,7 @@ from svcrules.effects import CountSpec, ScheduleSpec
 from svcrules.effects.base import CheckContext, Names
 from svcrules.errors import PackError
 from svcrules.expr import Expr, parse_expr
+from svcrules.pack.params import declaration_problems, effective_types, value_problems
 from svcrules.pack.schema import EFFECTS, CalendarSpec, CounterSpec, PackSpec, RuleSpec
 from svcrules.runtime.derived import DERIVED_EVENTS
 from svcrules.runtime.events import STANDARD_FIELDS, default_problem
@@ -60,6 +61,7 @@ def check_pack(
     yield from check_identity(spec)
     yield from check_editions(spec, names)
     yield from check_vocabulary(spec, names)
+    yield from check_params(spec)
     yield from check_calendars(spec)
     yield from check_scorecards(spec)
     yield from check_rules(spec, names, exprs if exprs is not None else {})
@@ -121,6 +123,44 @@ def check_editions(spec: PackSpec, names: Names) -> Iterator[Diagnostic]:
                     join_path("$.edition_params", ed, name),
                     hint="declare the param (with its default value) in `params`",
                 )
+
+
+def enum_keys(spec: PackSpec) -> dict[str, tuple[str, ...]]:
+    """``EVENT_TYPE.FIELD`` -> the values of every enum field (for ``keys:`` of a map param)."""
+    return {
+        f"{etype}.{name}": tuple(f.values or ())
+        for etype, ev in spec.events.items()
+        for name, f in ev.fields.items()
+        if f.type == "enum"
+    }
+
+
+def check_params(spec: PackSpec) -> Iterator[Diagnostic]:
+    """Param declarations are coherent; defaults and edition values have the param's type."""
+    keys = enum_keys(spec)
+    reported: set[str] = set()  # an overlay's value is also merged into every edition's values
+    for name, t in spec.param_types.items():
+        path = join_path("$.param_types", name)
+        if name not in spec.params:
+            yield Diagnostic(
+                "params.unknown",
+                f"`param_types` declares {name!r}, which `params` does not declare",
+                path,
+                hint="declare the param (with its default value) in `params`",
+            )
+            continue
+        yield from declaration_problems(name, t, path, keys)
+        for d in value_problems(t, spec.params[name], join_path("$.params", name), keys):
+            reported.add(d.path.removeprefix("$.params"))
+            yield d
+    types = effective_types(spec.params, spec.param_types, spec.edition_params)
+    for ed, values in spec.edition_params.items():
+        prefix = join_path("$.edition_params", ed)
+        for name, value in values.items():
+            if name in types:
+                for d in value_problems(types[name], value, join_path(prefix, name), keys):
+                    if d.path.removeprefix(prefix) not in reported:
+                        yield d
 
 
 def check_vocabulary(spec: PackSpec, names: Names) -> Iterator[Diagnostic]:

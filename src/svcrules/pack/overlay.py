@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from svcrules.diagnostics import Diagnostic, join_path
 from svcrules.errors import PackError
+from svcrules.pack.params import effective_types
 from svcrules.pack.pyerrors import pydantic_diagnostics
 from svcrules.pack.schema import Pack, PackSpec
 from svcrules.pack.sources import Document
@@ -44,6 +45,13 @@ def _overlay(
                 **spec.model_dump(by_alias=True)[section],
             }
     merged["params"] = deep_merge(base_spec.params, spec.params)
+    # The base's params keep their types (declared or inferred from the base's values), so the
+    # overlay's values are checked against them; the overlay may declare types of its own.
+    base_types = effective_types(base_spec.params, base_spec.param_types, base_spec.edition_params)
+    merged["param_types"] = {
+        name: t.model_dump(exclude_defaults=True)
+        for name, t in {**base_types, **spec.param_types}.items()
+    }
     # An overlay's param applies in every edition: it also wins over the base's edition values.
     editions = {
         ed: deep_merge(values, {k: v for k, v in spec.params.items() if k in values})

@@ -25,6 +25,7 @@ from svcrules.effects import (
 )
 from svcrules.effects.base import ExprText, Name, Period, Spec
 from svcrules.expr import Expr
+from svcrules.pack.params import ParamTypeSpec
 from svcrules.runtime.derived import with_derived_events
 
 RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=100)]
@@ -175,7 +176,16 @@ class PackSpec(Spec):
     extends: str | None = None
     sources: dict[str, SourceSpec] = Field(default_factory=dict)
     editions: dict[str, EditionSpec] = Field(default_factory=dict)
-    params: dict[Name, Any] = Field(default_factory=dict)
+    params: dict[Name, Any] = Field(
+        default_factory=dict,
+        description="Named constants expressions read as `params.NAME`; each one's type is "
+        "declared in `param_types` or inferred from its value here",
+    )
+    param_types: dict[Name, ParamTypeSpec] = Field(
+        default_factory=dict,
+        description="Optional: the type, unit and range of params (by name); overrides are "
+        "checked against them",
+    )
     edition_params: dict[str, dict[Name, Any]] = Field(
         default_factory=dict,
         description="Per edition, values merged over `params` when that edition is active",
@@ -258,3 +268,39 @@ class Pack:
 
     def __repr__(self) -> str:
         return f"<Pack {self.name} {self.version} edition={self.edition!r} from {self.source!r}>"
+
+
+_NULL = {"type": "null"}
+
+
+def pack_json_schema() -> dict[str, Any]:
+    """The JSON Schema of a pack, for editors: optional keys without ``null`` alternatives (so a
+    bad ``unit: hour`` is reported against the enum, not as "not valid under any of the given
+    schemas"), and the draft it follows."""
+    schema = _without_null(PackSpec.model_json_schema(by_alias=True))
+    assert isinstance(schema, dict)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "svcrules pack"
+    name = {"pattern": r"^[a-z][a-z0-9_]*$", "maxLength": 64}
+    event = {"pattern": r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$"}
+    keys = {"params": name, "param_types": name, "calendars": name, "scorecards": name}
+    for section, pattern in {**keys, "counters": name, "events": event}.items():
+        schema["properties"][section]["propertyNames"] = pattern
+    return schema
+
+
+def _without_null(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_without_null(x) for x in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _without_null(v) for k, v in node.items()}
+    alternatives = out.get("anyOf")
+    if isinstance(alternatives, list) and _NULL in alternatives and out.get("default", 0) is None:
+        rest = [x for x in alternatives if x != _NULL]
+        del out["anyOf"], out["default"]
+        if len(rest) == 1 and isinstance(rest[0], dict) and not set(rest[0]) & set(out):
+            out.update(rest[0])
+        else:
+            out["anyOf"] = rest
+    return out
