@@ -307,19 +307,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     packs, events_path = _split_eval_args(args)
     if not packs:
         return _usage("eval needs at least one PACK")
-    params: dict[str, Any] = {}
-    for item in args.param:
-        name, sep, value = item.partition("=")
-        if not sep:
-            return _usage(f"--param takes NAME=JSON, got {item!r}")
-        try:
-            params[name] = json.loads(
-                value, parse_float=json_float, parse_int=json_int, parse_constant=json_constant
-            )
-        except json.JSONDecodeError:
-            params[name] = value
-        except NumberTooLarge as exc:
-            return _usage(f"--param {name}: {exc}")
+    params = _eval_params(args.param)
+    if isinstance(params, str):
+        return _usage(params)
     if (args.now or args.db) and not args.ledger:
         return _usage("--now and --db need --ledger")
     engine = Engine(packs, edition=args.edition, params=params)
@@ -328,39 +318,18 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
         return cmd_eval_parquet(engine, args)
     ledger = ledger_cli.open_ledger(engine, args) if args.ledger else None
-    if events_path is None or events_path == "-":
-        if sys.stdin.isatty() and events_path is None:
-            return _usage("give an EVENTS file (JSON Lines) or - to read standard input")
-        stream: IO[bytes] = sys.stdin.buffer
-    else:
-        try:
-            stream = open(events_path, "rb")  # noqa: SIM115 - closed below
-        except OSError as exc:
-            return _usage(f"cannot read {events_path}: {exc.strerror}")
-    progress = not args.no_progress and sys.stderr.isatty()
+    stream = _events_stream(events_path)
+    if isinstance(stream, str):
+        return _usage(stream)
+    out = _Output(args.format, ledger_cli.table_rows if ledger is not None else _table_rows)
     counts = {"events": 0, "decisions": 0, "rejections": 0}
-    header: tuple[str, ...] | None = ("#", "EVENT", "TYPE", "OUTCOME")
-    table: list[tuple[str, ...]] = []
+    progress = not args.no_progress and sys.stderr.isatty()
     try:
         for index, item in enumerate(_read_events(stream)):
             counts["events"] += 1
-            if ledger is not None:
-                result: Decision | Rejection = ledger_cli.apply(ledger, item, index)
-            elif isinstance(item, EventError):
-                result = Rejection(event_id=None, index=index, error=item)
-            else:
-                result = next(iter(engine.evaluate_many([item])))
-                if isinstance(result, Rejection):
-                    result = Rejection(event_id=result.event_id, index=index, error=result.error)
+            result = _decide(engine, ledger, item, index)
             counts["decisions" if isinstance(result, Decision) else "rejections"] += 1
-            if args.format == "json":
-                print(json.dumps(result.to_dict(), ensure_ascii=False))
-            else:
-                rows = ledger_cli.table_rows if ledger is not None else _table_rows
-                table.extend(rows(str(index), item, result))
-                if len(table) >= TABLE_CHUNK:
-                    _print_table([header, *table] if header else table)
-                    header, table = None, []
+            out.write(str(index), item, result)
             if progress and counts["events"] % PROGRESS_EVERY == 0:
                 print(f"\r{counts['events']} events ...", end="", file=sys.stderr, flush=True)
     finally:
@@ -368,8 +337,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
             stream.close()
     if progress and counts["events"] >= PROGRESS_EVERY:
         print("\r", end="", file=sys.stderr)
-    if args.format == "table" and (table or header):
-        _print_table([header, *table] if header else table)
+    out.close()
     if ledger is not None:
         _ledger_summary(engine, ledger, args)
     print(
@@ -378,6 +346,73 @@ def cmd_eval(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 1 if counts["rejections"] else 0
+
+
+def _eval_params(items: Sequence[str]) -> dict[str, Any] | str:
+    """``--param NAME=JSON`` values (plain text when not JSON), or the usage error."""
+    params: dict[str, Any] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep:
+            return f"--param takes NAME=JSON, got {item!r}"
+        try:
+            params[name] = json.loads(
+                value, parse_float=json_float, parse_int=json_int, parse_constant=json_constant
+            )
+        except json.JSONDecodeError:
+            params[name] = value
+        except NumberTooLarge as exc:
+            return f"--param {name}: {exc}"
+    return params
+
+
+def _events_stream(events_path: str | None) -> IO[bytes] | str:
+    """The events' byte stream (a file, or standard input for ``-``), or the usage error."""
+    if events_path is None or events_path == "-":
+        if sys.stdin.isatty() and events_path is None:
+            return "give an EVENTS file (JSON Lines) or - to read standard input"
+        return sys.stdin.buffer
+    try:
+        return open(events_path, "rb")
+    except OSError as exc:
+        return f"cannot read {events_path}: {exc.strerror}"
+
+
+def _decide(engine: Engine, ledger: Ledger | None, item: Any, index: int) -> Decision | Rejection:
+    if ledger is not None:
+        return ledger_cli.apply(ledger, item, index)
+    if isinstance(item, EventError):  # the line itself was bad
+        return Rejection(event_id=None, index=index, error=item)
+    result = next(iter(engine.evaluate_many([item])))
+    if isinstance(result, Rejection):
+        return Rejection(event_id=result.event_id, index=index, error=result.error)
+    return result
+
+
+class _Output:
+    """Decisions as JSON lines, or as a table printed in chunks (flat memory, escaped text)."""
+
+    def __init__(self, fmt: str, rows: Any) -> None:
+        self.json = fmt == "json"
+        self.rows = rows
+        self.header: tuple[str, ...] | None = ("#", "EVENT", "TYPE", "OUTCOME")
+        self.table: list[tuple[str, ...]] = []
+
+    def write(self, index: str, item: Any, result: Decision | Rejection) -> None:
+        if self.json:
+            print(json.dumps(result.to_dict(), ensure_ascii=False))
+            return
+        self.table.extend(self.rows(index, item, result))
+        if len(self.table) >= TABLE_CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        _print_table([self.header, *self.table] if self.header else self.table)
+        self.header, self.table = None, []
+
+    def close(self) -> None:
+        if not self.json and (self.table or self.header):
+            self.flush()
 
 
 def _ledger_summary(engine: Engine, ledger: Ledger, args: argparse.Namespace) -> None:
