@@ -219,6 +219,19 @@ def _cite(spec: PackSpec, rule: RuleSpec) -> Cite:
     return Cite(c.doc, c.article, c.line, c.note, source.title if source else None)
 
 
+def _effective_guards(k: int, rule: RuleSpec, tz: ZoneInfo, g: dict[str, Any]) -> list[str]:
+    """Conditions on the event's time for a rule with ``effective`` dates (local midnights)."""
+    guards: list[str] = []
+    if rule.effective is not None:
+        if rule.effective.from_ is not None:
+            g[f"_r{k}_lo"] = dt.datetime.combine(rule.effective.from_, dt.time(), tzinfo=tz)
+            guards.append(f"_r{k}_lo <= e['at']")
+        if rule.effective.until is not None:
+            g[f"_r{k}_hi"] = dt.datetime.combine(rule.effective.until, dt.time(), tzinfo=tz)
+            guards.append(f"e['at'] < _r{k}_hi")
+    return guards
+
+
 def _rule_code(
     k: int,
     rule: RuleSpec,
@@ -276,14 +289,7 @@ def _rule_code(
         scorecard_period=lambda name: spec.scorecards[name].period_key,
         counter_key=lambda name: spec.counters[name].key,
     )
-    guards: list[str] = []
-    if rule.effective is not None:
-        if rule.effective.from_ is not None:
-            g[f"_r{k}_lo"] = dt.datetime.combine(rule.effective.from_, dt.time(), tzinfo=tz)
-            guards.append(f"_r{k}_lo <= e['at']")
-        if rule.effective.until is not None:
-            g[f"_r{k}_hi"] = dt.datetime.combine(rule.effective.until, dt.time(), tzinfo=tz)
-            guards.append(f"e['at'] < _r{k}_hi")
+    guards = _effective_guards(k, rule, tz, g)
     if rule.when is not None:
         guards.append(inline(rule.when, ("when",)))
     emitted = effect.emit(ctx)

@@ -17,7 +17,14 @@ from svcrules.effects.base import CheckContext, Names
 from svcrules.errors import PackError
 from svcrules.expr import Expr, parse_expr
 from svcrules.pack.params import declaration_problems, effective_types, value_problems
-from svcrules.pack.schema import EFFECTS, CalendarSpec, CounterSpec, PackSpec, RuleSpec
+from svcrules.pack.schema import (
+    EFFECTS,
+    CalendarSpec,
+    CounterSpec,
+    FieldSpec,
+    PackSpec,
+    RuleSpec,
+)
 from svcrules.runtime.derived import DERIVED_EVENTS
 from svcrules.runtime.events import STANDARD_FIELDS, default_problem
 
@@ -166,34 +173,7 @@ def check_params(spec: PackSpec) -> Iterator[Diagnostic]:
 def check_vocabulary(spec: PackSpec, names: Names) -> Iterator[Diagnostic]:
     for etype, ev in spec.events.items():
         for name, f in ev.fields.items():
-            path = join_path("$.events", etype, "fields", name)
-            if name in ("id", "type", "at"):
-                yield Diagnostic(
-                    "field.reserved",
-                    f"`{name}` is part of every event and cannot be redeclared",
-                    path,
-                )
-            if f.type == "enum" and not f.values:
-                yield Diagnostic(
-                    "field.enum-values",
-                    "an enum field needs `values`",
-                    path,
-                    hint="list the allowed values: values: [urban, rural]",
-                )
-            if f.type != "enum" and f.values is not None:
-                yield Diagnostic(
-                    "field.enum-values", f"`values` only applies to enum fields, not {f.type}", path
-                )
-            if f.default is not None and f.type == "enum" and f.default not in (f.values or ()):
-                yield Diagnostic("field.default", f"default {f.default!r} is not a value", path)
-            elif f.default is not None and f.type != "enum":
-                problem = default_problem(f.type, f.default)
-                if problem is not None:
-                    yield Diagnostic(
-                        "field.default",
-                        f"default {f.default!r} is not a valid {f.type}: {problem}",
-                        join_path(path, "default"),
-                    )
+            yield from _check_field(join_path("$.events", etype, "fields", name), name, f)
     for name, counter in spec.counters.items():
         for j, etype in enumerate(counter.reset_on):
             if etype not in names.events:
@@ -207,6 +187,35 @@ def check_vocabulary(spec: PackSpec, names: Names) -> Iterator[Diagnostic]:
                 "counter.limit", "a counter's limit is at least 1", join_path("$.counters", name)
             )
         yield from _check_counter_shape(name, counter)
+
+
+def _check_field(path: str, name: str, f: FieldSpec) -> Iterator[Diagnostic]:
+    """A declared event field: not a reserved name, enums with values, a default of its type."""
+    if name in ("id", "type", "at"):
+        yield Diagnostic(
+            "field.reserved", f"`{name}` is part of every event and cannot be redeclared", path
+        )
+    if f.type == "enum" and not f.values:
+        yield Diagnostic(
+            "field.enum-values",
+            "an enum field needs `values`",
+            path,
+            hint="list the allowed values: values: [urban, rural]",
+        )
+    if f.type != "enum" and f.values is not None:
+        yield Diagnostic(
+            "field.enum-values", f"`values` only applies to enum fields, not {f.type}", path
+        )
+    if f.default is not None and f.type == "enum" and f.default not in (f.values or ()):
+        yield Diagnostic("field.default", f"default {f.default!r} is not a value", path)
+    elif f.default is not None and f.type != "enum":
+        problem = default_problem(f.type, f.default)
+        if problem is not None:
+            yield Diagnostic(
+                "field.default",
+                f"default {f.default!r} is not a valid {f.type}: {problem}",
+                join_path(path, "default"),
+            )
 
 
 def check_calendars(spec: PackSpec) -> Iterator[Diagnostic]:
