@@ -26,6 +26,28 @@ class _RuleOrigin:
     path: str  # the rule's path in its own document
 
 
+def _merged_params(base: PackSpec, overlay: PackSpec) -> dict[str, Any]:
+    """``params``, ``param_types`` and ``edition_params`` of an overlay on its base."""
+    merged: dict[str, Any] = {}
+    merged["params"] = deep_merge(base.params, overlay.params)
+    # The base's params keep their types (declared or inferred from the base's values), so the
+    # overlay's values are checked against them; the overlay may declare types of its own.
+    base_types = effective_types(base.params, base.param_types, base.edition_params)
+    merged["param_types"] = {
+        name: t.model_dump(exclude_defaults=True)
+        for name, t in {**base_types, **overlay.param_types}.items()
+    }
+    # An overlay's param applies in every edition: it also wins over the base's edition values.
+    editions = {
+        ed: deep_merge(values, {k: v for k, v in overlay.params.items() if k in values})
+        for ed, values in base.edition_params.items()
+    }
+    for ed, values in overlay.edition_params.items():
+        editions[ed] = deep_merge(editions.get(ed, {}), values)
+    merged["edition_params"] = editions
+    return merged
+
+
 def _overlay(
     base: Pack, spec: PackSpec, doc: Document, index: list[int]
 ) -> tuple[PackSpec, list[_RuleOrigin], list[Diagnostic]]:
@@ -44,22 +66,7 @@ def _overlay(
                 **merged[section],
                 **spec.model_dump(by_alias=True)[section],
             }
-    merged["params"] = deep_merge(base_spec.params, spec.params)
-    # The base's params keep their types (declared or inferred from the base's values), so the
-    # overlay's values are checked against them; the overlay may declare types of its own.
-    base_types = effective_types(base_spec.params, base_spec.param_types, base_spec.edition_params)
-    merged["param_types"] = {
-        name: t.model_dump(exclude_defaults=True)
-        for name, t in {**base_types, **spec.param_types}.items()
-    }
-    # An overlay's param applies in every edition: it also wins over the base's edition values.
-    editions = {
-        ed: deep_merge(values, {k: v for k, v in spec.params.items() if k in values})
-        for ed, values in base_spec.edition_params.items()
-    }
-    for ed, values in spec.edition_params.items():
-        editions[ed] = deep_merge(editions.get(ed, {}), values)
-    merged["edition_params"] = editions
+    merged.update(_merged_params(base_spec, spec))
     base_ids = [r.id for r in base_spec.rules]
     base_origin = {
         r.id: _RuleOrigin(_located_doc(base, r.id), join_path("$.rules", i))
