@@ -177,63 +177,67 @@ def value_problems(
                 "in `param_types`",
             )
         return
-    kind = _kind(value)
     if t.type == "any":
         return
-    ok = kind == t.type or (t.type == "decimal" and kind == "int")
-    if not ok:
-        hint = None
-        if t.type in ("int", "decimal") and kind == "string":
-            hint = "write the number without quotes"
-        elif t.type == "int" and kind == "decimal":
-            hint = "this param counts whole units; declare `type: decimal` to allow fractions"
-        yield Diagnostic(
-            "params.bad-type",
-            f"expected {describe(t)}, found {_found(value)}",
-            path,
-            hint=hint,
-        )
-        return
-    if t.type in ("int", "decimal"):
+    kind = _kind(value)
+    if not (kind == t.type or (t.type == "decimal" and kind == "int")):
+        yield _bad_type(t, kind, value, path)
+    elif t.type in ("int", "decimal"):
         if (t.min is not None and value < t.min) or (t.max is not None and value > t.max):
             yield Diagnostic(
-                "params.out-of-range",
-                f"{value} is out of range: expected {describe(t)}",
-                path,
+                "params.out-of-range", f"{value} is out of range: expected {describe(t)}", path
             )
-    elif t.type == "string":
-        if t.values and value not in t.values:
-            yield Diagnostic(
-                "params.bad-value",
-                f"{value!r} is not one of {', '.join(t.values)}",
-                path,
-                hint=_did_you_mean(value, t.values),
-            )
-    elif t.type == "list":
-        if t.items is not None:
-            for i, item in enumerate(value):
-                yield from value_problems(t.items, item, join_path(path, i), enum_keys)
+    elif t.type == "string" and t.values and value not in t.values:
+        yield Diagnostic(
+            "params.bad-value",
+            f"{value!r} is not one of {', '.join(t.values)}",
+            path,
+            hint=_did_you_mean(value, t.values),
+        )
+    elif t.type == "list" and t.items is not None:
+        for i, item in enumerate(value):
+            yield from value_problems(t.items, item, join_path(path, i), enum_keys)
     elif t.type == "map":
-        allowed: tuple[str, ...] | None = None
-        if t.fields is not None:
-            allowed = tuple(t.fields)
-        elif isinstance(t.keys, tuple):
-            allowed = t.keys
-        elif isinstance(t.keys, str):
-            allowed = (enum_keys or {}).get(t.keys)
-        for key, item in value.items():
-            sub = join_path(path, str(key))
-            if allowed is not None and key not in allowed:
-                yield Diagnostic(
-                    "params.unknown-key",
-                    f"{key!r} is not a key of this param (keys: {', '.join(allowed)})",
-                    sub,
-                    hint=_did_you_mean(str(key), allowed),
-                )
-                continue
-            item_type = t.fields.get(key) if t.fields is not None else t.items
-            if item_type is not None:
-                yield from value_problems(item_type, item, sub, enum_keys)
+        yield from _map_problems(t, value, path, enum_keys)
+
+
+def _bad_type(t: ParamTypeSpec, kind: str, value: Any, path: str) -> Diagnostic:
+    hint = None
+    if t.type in ("int", "decimal") and kind == "string":
+        hint = "write the number without quotes"
+    elif t.type == "int" and kind == "decimal":
+        hint = "this param counts whole units; declare `type: decimal` to allow fractions"
+    return Diagnostic(
+        "params.bad-type", f"expected {describe(t)}, found {_found(value)}", path, hint=hint
+    )
+
+
+def _map_problems(
+    t: ParamTypeSpec,
+    value: Mapping[str, Any],
+    path: str,
+    enum_keys: Mapping[str, tuple[str, ...]] | None,
+) -> Iterator[Diagnostic]:
+    allowed: tuple[str, ...] | None = None
+    if t.fields is not None:
+        allowed = tuple(t.fields)
+    elif isinstance(t.keys, tuple):
+        allowed = t.keys
+    elif isinstance(t.keys, str):
+        allowed = (enum_keys or {}).get(t.keys)
+    for key, item in value.items():
+        sub = join_path(path, str(key))
+        if allowed is not None and key not in allowed:
+            yield Diagnostic(
+                "params.unknown-key",
+                f"{key!r} is not a key of this param (keys: {', '.join(allowed)})",
+                sub,
+                hint=_did_you_mean(str(key), allowed),
+            )
+            continue
+        item_type = t.fields.get(key) if t.fields is not None else t.items
+        if item_type is not None:
+            yield from value_problems(item_type, item, sub, enum_keys)
 
 
 def declaration_problems(
