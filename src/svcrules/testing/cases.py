@@ -38,7 +38,7 @@ from svcrules.pack import load_pack
 from svcrules.pack.pyerrors import pydantic_diagnostics
 from svcrules.pack.schema import Pack
 from svcrules.pack.sources import read_file
-from svcrules.runtime.results import Deadline, Deduction, Escalation, Violation
+from svcrules.runtime.results import Deadline, Decision, Deduction, Escalation, Violation
 
 KINDS = ("deadlines", "deductions", "escalations", "violations", "warnings")
 CASE_SUFFIXES = (".yaml", ".yml", ".json", ".toml")
@@ -186,21 +186,10 @@ def case_files(pack: Pack) -> list[Path]:
     return sorted(p for p in folder.glob("*") if p.suffix in CASE_SUFFIXES)
 
 
-def validate_case(raw: Any, path: str = "$") -> list[Diagnostic]:
-    """Located-path diagnostics (``case.*``) for one case's mistakes; empty if it is valid."""
-    if not isinstance(raw, Mapping):
-        return [Diagnostic("case.bad-type", "a case is a mapping", path)]
+def _shape_problems(spec: CaseSpec, path: str) -> list[Diagnostic]:
+    """Parts of a case that do not go together (one event or a sequence; outcomes or an
+    error; ``now`` and ``scores`` only for a sequence)."""
     out: list[Diagnostic] = []
-    try:
-        spec = CaseSpec.model_validate(raw)
-    except ValidationError as exc:
-        for d in pydantic_diagnostics(exc, raw):
-            code = "case." + d.code.split(".", 1)[1]
-            hint = d.hint
-            if code == "case.unknown-key":
-                hint = did_you_mean(d.path.rsplit(".", 1)[-1], VOCABULARY)
-            out.append(dataclasses.replace(d, code=code, path=path + d.path[1:], hint=hint))
-        return out
     if (spec.event is None) == (spec.events is None):
         out.append(
             Diagnostic(
@@ -225,6 +214,25 @@ def validate_case(raw: Any, path: str = "$") -> list[Diagnostic]:
                 join_path(path, "expect", "scores"),
             )
         )
+    return out
+
+
+def validate_case(raw: Any, path: str = "$") -> list[Diagnostic]:
+    """Located-path diagnostics (``case.*``) for one case's mistakes; empty if it is valid."""
+    if not isinstance(raw, Mapping):
+        return [Diagnostic("case.bad-type", "a case is a mapping", path)]
+    out: list[Diagnostic] = []
+    try:
+        spec = CaseSpec.model_validate(raw)
+    except ValidationError as exc:
+        for d in pydantic_diagnostics(exc, raw):
+            code = "case." + d.code.split(".", 1)[1]
+            hint = d.hint
+            if code == "case.unknown-key":
+                hint = did_you_mean(d.path.rsplit(".", 1)[-1], VOCABULARY)
+            out.append(dataclasses.replace(d, code=code, path=path + d.path[1:], hint=hint))
+        return out
+    out.extend(_shape_problems(spec, path))
     expect = raw.get("expect")
     for kind, keys in ITEM_KEYS.items():
         items = expect.get(kind) if isinstance(expect, Mapping) else None
@@ -510,7 +518,6 @@ def _same(want: Any, actual: Any) -> bool:
 def _run_ledger_case(engine: Engine, case: Mapping[str, Any], fired: set[str]) -> list[str]:
     events = case["events"]
     ledger = engine.ledger()
-    net: list[Any] = []
     try:
         decisions = [ledger.apply(e) for e in events]
         if case.get("now") is not None:
@@ -522,14 +529,24 @@ def _run_ledger_case(engine: Engine, case: Mapping[str, Any], fired: set[str]) -
         return _match_error(exc, want)
     if case.get("expect_error") is not None:
         return [f"expected error {case['expect_error']}, but the events were accepted"]
+    net = _net_outcomes(decisions)
+    for item in net:
+        fired.add(item.rule)
+    return _ledger_problems(ledger, net, case.get("expect") or {})
+
+
+def _net_outcomes(decisions: list[Decision]) -> list[Any]:
+    """Every outcome reported, less those a later decision retracted."""
+    net: list[Any] = []
     for d in decisions:
         net.extend(d.outcomes)
         for item in d.retracted:
             if item in net:
                 net.remove(item)
-    for item in net:
-        fired.add(item.rule)
-    expect = case.get("expect") or {}
+    return net
+
+
+def _ledger_problems(ledger: Any, net: list[Any], expect: Mapping[str, Any]) -> list[str]:
     problems: list[str] = []
     if expect.get("deadlines") is not None:
         got = [d.to_dict() for d in ledger.deadlines()]
