@@ -8,35 +8,42 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
-from collections.abc import Iterator, Sequence
-from dataclasses import replace
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
 from svcrules import __version__
 from svcrules.cli import ledger as ledger_cli
-from svcrules.diagnostics import Diagnostic
+from svcrules.cli.lines import _read_events
+from svcrules.cli.render import (
+    _print_table,
+    _printable_lines,
+    _render,
+    _table_rows,
+    _usage,
+    printable,
+)
+from svcrules.cli.schema import cmd_schema
 from svcrules.engine import Engine
 from svcrules.errors import EventError, PackError, SvcrulesError
 from svcrules.ledger import Ledger
 from svcrules.limits import (
-    MAX_DEPTH,
-    MAX_EVENT_BYTES,
     NumberTooLarge,
-    bracket_depth,
     json_constant,
     json_float,
     json_int,
 )
 from svcrules.pack import list_packs, load_pack
-from svcrules.pack.schema import PackSpec, pack_json_schema
-from svcrules.runtime import DAY_UNITS, Decision, Rejection
+from svcrules.runtime import Decision, Rejection
 from svcrules.testing import run_cases, write_junit
 
 EVENT_SUFFIXES = (".jsonl", ".ndjson", ".json")
+
+
 PROGRESS_EVERY = 2000
+
+
 TABLE_CHUNK = 1000
 """`--format table` prints this many rows at a time, column widths computed per chunk, so that
 its memory stays flat however long the input."""
@@ -61,46 +68,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except BrokenPipeError:  # `svcrules eval ... | head` is normal use
         return 0
-
-
-_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def printable(text: str) -> str:
-    """``text`` safe to print on a terminal: control and other invisible characters (ESC,
-    newlines, bidi overrides) escaped as ``\\x1b``, ``\\n``, ``\\u202e``; other text as is."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else _escape(c) for c in text)
-
-
-def _escape(c: str) -> str:
-    named = _NAMED_ESCAPES.get(c)
-    if named is not None:
-        return named
-    o = ord(c)
-    return f"\\x{o:02x}" if o < 0x100 else f"\\u{o:04x}" if o < 0x10000 else f"\\U{o:08x}"
-
-
-def _printable_lines(text: str) -> str:
-    """Multi-line text made safe line by line (its own line breaks kept)."""
-    return "\n".join(printable(line) for line in text.split("\n"))
-
-
-def _render(exc: SvcrulesError) -> str:
-    """Diagnostics as text for a terminal: messages echo pack and event strings."""
-    out = []
-    for d in exc.diagnostics:
-        safe = replace(
-            d,
-            message=printable(d.message),
-            path=printable(d.path),
-            file=None if d.file is None else printable(d.file),
-            hint=None if d.hint is None else printable(d.hint),
-            rule=None if d.rule is None else printable(d.rule),
-        )
-        out.append(safe.render())
-    return "\n".join(out)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -165,11 +132,6 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _usage(message: str) -> int:
-    print(f"svcrules: error: {message}", file=sys.stderr)
-    return 2
-
-
 def cmd_list(args: argparse.Namespace) -> int:
     packs = list_packs()
     if args.json:
@@ -213,94 +175,6 @@ def _split_eval_args(args: argparse.Namespace) -> tuple[list[str], str | None]:
         if last == "-" or is_events_file:
             events = packs.pop()
     return packs, events
-
-
-def _read_lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes | None]]:
-    """Numbered raw lines, each read with a bound: a line longer than MAX_EVENT_BYTES is
-    skipped to its end without being held in memory, and given as ``None``."""
-    lineno = 0
-    while True:
-        line = stream.readline(MAX_EVENT_BYTES + 1)
-        if not line:
-            return
-        lineno += 1
-        if len(line) > MAX_EVENT_BYTES and not line.endswith(b"\n"):
-            while True:
-                rest = stream.readline(1 << 16)
-                if not rest or rest.endswith(b"\n"):
-                    break
-            yield lineno, None
-        else:
-            yield lineno, line
-
-
-def _read_events(stream: IO[bytes]) -> Iterator[Any]:
-    """One parsed event, or the ``EventError`` that rejects its line, per non-blank line: a bad
-    line never stops the batch."""
-    for lineno, raw in _read_lines(stream):
-        if raw is None:
-            yield _line_error(
-                "event.too-large", f"line {lineno}: longer than {MAX_EVENT_BYTES} bytes"
-            )
-            continue
-        if not raw.strip():
-            continue
-        yield parse_event_line(raw, lineno)
-
-
-def _line_error(code: str, message: str, column: int | None = None) -> EventError:
-    return EventError([Diagnostic(code, message, column=column)])
-
-
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-
-
-def parse_event_line(raw: bytes, lineno: int) -> Any:
-    """A JSON Lines line as an event, or an ``EventError``: invalid UTF-8, nesting deeper than
-    MAX_DEPTH, a lone surrogate (``"\\ud800"``) and numbers out of bounds are refused before or
-    while parsing, never after building something huge."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return _line_error(
-            "event.bad-json",
-            f"line {lineno}: not UTF-8 (byte {exc.start + 1}: {exc.reason})",
-            exc.start + 1,
-        )
-    if bracket_depth(text) > MAX_DEPTH:
-        return _line_error("event.bad-json", f"line {lineno}: nested deeper than {MAX_DEPTH}")
-    try:
-        value = json.loads(
-            text, parse_float=json_float, parse_int=json_int, parse_constant=json_constant
-        )
-    except json.JSONDecodeError as exc:
-        return _line_error("event.bad-json", f"line {lineno}: {exc.msg}", exc.colno)
-    except NumberTooLarge as exc:
-        return _line_error("event.bad-value", f"line {lineno}: {exc}")
-    except RecursionError:  # pragma: no cover - bracket_depth refuses such lines first
-        return _line_error("event.bad-json", f"line {lineno}: nested too deep")
-    if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(value):
-        return _line_error(
-            "event.bad-json", f"line {lineno}: a \\u escape gives a lone surrogate, not text"
-        )
-    return value
-
-
-def _has_lone_surrogate(value: Any) -> bool:
-    stack = [value]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            stack.extend(node.keys())
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-        elif isinstance(node, str):
-            try:
-                node.encode("utf-8")
-            except UnicodeEncodeError:
-                return True
-    return False
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -445,40 +319,6 @@ def _ledger_summary(engine: Engine, ledger: Ledger, args: argparse.Namespace) ->
         ledger.close()
 
 
-def _table_rows(index: str, item: Any, result: Decision | Rejection) -> list[tuple[str, ...]]:
-    etype = str(item.get("type", "?")) if isinstance(item, dict) else "?"
-    eid = result.event_id or "-"
-    if isinstance(result, Rejection):
-        d = result.error.diagnostics[0]
-        return [(index, eid, etype, f"REJECTED {d.code} {d.path}: {d.message}")]
-    lines = []
-    for dl in result.deadlines:
-        due = f"{dl.due_date} (end of day)" if dl.unit in DAY_UNITS else dl.due.isoformat()
-        lines.append(f"deadline {dl.clock} due {due} ({dl.severity}) [{dl.rule}]")
-    for v in result.violations:
-        lines.append(f"violation {v.message}: {v.observed} vs {v.limit} ({v.severity}) [{v.rule}]")
-    for de in result.deductions:
-        lines.append(f"deduct {de.points} from {de.subject} ({de.period}) [{de.rule}]")
-    for es in result.escalations:
-        lines.append(f"escalate to {es.to} level {es.level} [{es.rule}]")
-    for sg in result.signals:
-        lines.append(f"{sg.action} clock {sg.clock} [{sg.rule}]")
-    for w in result.warnings:
-        lines.append(f"warning: {w}")
-    if not lines:
-        lines = ["-"]
-    rows: list[tuple[str, ...]] = [(index, eid, etype, lines[0])]
-    return rows + [("", "", "", rest) for rest in lines[1:]]
-
-
-def _print_table(rows: Sequence[Sequence[str]]) -> None:
-    rows = [[printable(c) for c in r] for r in rows]  # cells echo pack and event strings
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
-    for r in rows:
-        cells = [c.ljust(w) for c, w in zip(r, widths, strict=False)] + [r[-1]]
-        print("  ".join(cells).rstrip())
-
-
 def cmd_test(args: argparse.Namespace) -> int:
     names = args.packs or [i.source for i in list_packs()]
     failed = 0
@@ -539,72 +379,3 @@ def cmd_explain(args: argparse.Namespace) -> int:
             rule_id = cp.line_rules.get(n, "")
             print(out(f"{n:4d}  {line:<90} {('# ' + rule_id) if rule_id else ''}".rstrip()))
     return 0
-
-
-def cmd_schema(args: argparse.Namespace) -> int:
-    if args.what == "pack":
-        schema = pack_json_schema()
-    else:
-        if not args.pack:
-            return _usage("schema events needs a PACK")
-        schema = events_schema(load_pack(args.pack).spec)
-    text = json.dumps(schema, indent=2, ensure_ascii=False)
-    if args.output:
-        Path(args.output).write_text(text + "\n", encoding="utf-8")
-    else:
-        print(text)
-    return 0
-
-
-_JSON_TYPES: dict[str, dict[str, Any]] = {
-    "string": {"type": "string"},
-    "int": {"type": "integer"},
-    "number": {"type": ["number", "string"]},
-    "bool": {"type": "boolean"},
-    "datetime": {"type": "string", "format": "date-time"},
-    "date": {"type": "string", "format": "date"},
-    "list": {"type": "array"},
-}
-
-
-def events_schema(spec: PackSpec) -> dict[str, Any]:
-    """JSON Schema of the events a pack accepts: one branch per event type."""
-    branches = []
-    for etype, ev in sorted(spec.events.items()):
-        props: dict[str, Any] = {
-            "id": {"type": ["string", "integer"]},
-            "type": {"const": etype},
-            "at": {
-                "type": "string",
-                "format": "date-time",
-                "pattern": "(Z|[+-][0-9]{2}:?[0-9]{2})$",
-            },
-            "case": {"type": "string"},
-            "subject": {"type": "string"},
-        }
-        required = ["type", "at"]
-        for name, f in ev.fields.items():
-            prop: dict[str, Any] = (
-                dict(_JSON_TYPES.get(f.type, {}))
-                if f.type != "enum"
-                else {"enum": list(f.values or ())}
-            )
-            if f.description:
-                prop["description"] = f.description
-            props[name] = prop
-            if f.required:
-                required.append(name)
-        branch: dict[str, Any] = {
-            "title": etype,
-            "type": "object",
-            "properties": props,
-            "required": required,
-        }
-        if ev.description:
-            branch["description"] = ev.description
-        branches.append(branch)
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": f"events of pack {spec.pack} {spec.version}",
-        "oneOf": branches,
-    }

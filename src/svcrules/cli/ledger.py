@@ -3,7 +3,7 @@ ledger (in memory, or durable in ``--db``), its decision printed with statuses, 
 retractions; then, after ``--now``, the clocks still open or breached and the current scores.
 
 ``commands.cmd_eval`` reads, counts and prints; this module opens the ledger, applies one event
-and renders what only a ledger says. Tables go through ``commands._print_table`` (streamed in
+and renders what only a ledger says. Tables go through ``render._print_table`` (streamed in
 chunks, control characters escaped).
 """
 
