@@ -4,11 +4,6 @@ diagnostics."""
 from __future__ import annotations
 
 import ast
-import difflib
-import io
-import keyword
-import re
-import tokenize
 import warnings
 from collections.abc import Collection, Mapping, Sequence
 from decimal import Decimal
@@ -27,6 +22,22 @@ from svcrules.expr.functions import (
     MAX_ITEMS,
     MAX_LENGTH,
     MAX_STRING,
+)
+from svcrules.expr.names import (
+    _describe,
+    _hint,
+    _keyword_hint,
+    _literal_exponent,
+    resolve_field,
+    spelling,
+)
+from svcrules.expr.positions import (
+    _bracket_depth,
+    _depth_violation,
+    _Lines,
+    _raw_cr_in_string,
+    _shift,
+    _syntax_column,
 )
 
 _COMPARISONS = (ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn)
@@ -52,165 +63,6 @@ _REFUSED: Final[Mapping[type[ast.AST], str]] = {
     ast.Yield: "yield",
     ast.YieldFrom: "yield",
 }
-
-
-_NEWLINE = re.compile(r"\r\n|\r|\n")
-
-
-class _Lines:
-    """Turns `ast` positions (line, UTF-8 byte column) into 1-based character offsets."""
-
-    def __init__(self, text: str) -> None:
-        self.starts = [0] + [m.end() for m in _NEWLINE.finditer(text)]
-        self.text = text
-
-    def line(self, lineno: int) -> str:
-        i = min(max(lineno, 1), len(self.starts)) - 1
-        end = self.starts[i + 1] if i + 1 < len(self.starts) else len(self.text)
-        return self.text[self.starts[i] : end]
-
-    def column(self, lineno: int, byte_col: int) -> int:
-        prefix = self.line(lineno).encode()[:byte_col].decode(errors="ignore")
-        return self.starts[min(max(lineno, 1), len(self.starts)) - 1] + len(prefix) + 1
-
-    def char_column(self, lineno: int, char_col: int) -> int:
-        return self.starts[min(max(lineno, 1), len(self.starts)) - 1] + max(char_col, 1)
-
-
-def _bracket_depth(text: str) -> int | None:
-    """Offset (0-based) of the first bracket nested deeper than MAX_DEPTH, or None.
-
-    Run before `ast.parse` so that `((((...))))` is refused without exercising the parser's own
-    recursion; strings and comments are skipped roughly (a wrong guess only means a syntax error).
-    """
-    depth, i, n = 0, 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch in "([{":
-            depth += 1
-            if depth > MAX_DEPTH:
-                return i
-        elif ch in ")]}":
-            depth -= 1
-        elif ch == "#":
-            while i < n and text[i] not in "\r\n":
-                i += 1
-        elif ch in "'\"":
-            quote = text[i : i + 3] if text[i : i + 3] in ("'''", '"""') else ch
-            i += len(quote)
-            while i < n and not text.startswith(quote, i):
-                i += 2 if text[i] == "\\" else 1
-            i += len(quote) - 1
-        i += 1
-    return None
-
-
-def _raw_cr_in_string(body: str) -> int | None:
-    """Offset of the first raw CR inside a string literal, or None.
-
-    Python's tokenizer turns a raw CR (or CRLF) inside a triple-quoted literal into LF: the value
-    would differ from the text written, so such a literal is refused (an escaped ``\\r`` is
-    kept). Only run on text that contains a CR; a text that does not tokenize is left to
-    ``ast.parse`` to report."""
-    lines = _Lines(body)
-    try:
-        for tok in tokenize.generate_tokens(io.StringIO(body, newline="").readline):
-            if tok.type == tokenize.STRING and "\r" in tok.string:
-                start = lines.starts[tok.start[0] - 1] + tok.start[1]
-                return body.index("\r", start)
-    except (tokenize.TokenError, SyntaxError):
-        return None
-    return None
-
-
-def _depth_violation(tree: ast.Expression) -> ast.expr | None:
-    """The first sub-expression nested deeper than MAX_DEPTH (iterative: any depth is safe)."""
-    stack: list[tuple[ast.AST, int]] = [(tree.body, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, ast.expr) and depth > MAX_DEPTH:
-            return node
-        for child in ast.iter_child_nodes(node):
-            stack.append((child, depth + isinstance(child, ast.expr)))
-    return None
-
-
-def _shift(tree: ast.Expression, lead: str) -> None:
-    """Move positions of a tree parsed from `text.lstrip()` back to where they are in `text`."""
-    lines = _NEWLINE.split(lead)
-    extra_lines, cols = len(lines) - 1, len(lines[-1])
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.expr):
-            continue
-        if node.lineno == 1:
-            node.col_offset += cols
-        if node.end_lineno == 1 and node.end_col_offset is not None:
-            node.end_col_offset += cols
-        node.lineno += extra_lines
-        if node.end_lineno is not None:
-            node.end_lineno += extra_lines
-
-
-_NOT_FIELDS: Final = frozenset({"True", "False", "None"})
-
-
-def keyword_field(name: str) -> str | None:
-    """The field a name spelled ``KEYWORD_`` stands for (``class_`` → ``class``), or None.
-
-    A field whose name is a Python keyword cannot be written as a bare name (``class == 'x'`` does
-    not parse), so expressions write it with a trailing underscore."""
-    base = name[:-1]
-    if name.endswith("_") and keyword.iskeyword(base) and base not in _NOT_FIELDS:
-        return base
-    return None
-
-
-def spelling(field: str) -> str:
-    """How an expression writes a field: its name, or ``NAME_`` for a Python keyword."""
-    return field + "_" if keyword.iskeyword(field) and field not in _NOT_FIELDS else field
-
-
-def resolve_field(name: str, fields: Collection[str] | None) -> str:
-    """The field a bare name reads: ``X_`` is the keyword field ``X`` unless ``X_`` is itself a
-    field (without a field list, a keyword spelling always means the keyword field)."""
-    real = keyword_field(name)
-    if real is None or (fields is not None and name in fields):
-        return name
-    return real
-
-
-def _keyword_hint(body: str, fields: Collection[str] | None) -> str | None:
-    """For a syntax error: a hint if the text uses a keyword field's bare name (``class``)."""
-    if not fields:
-        return None
-    try:
-        for tok in tokenize.generate_tokens(io.StringIO(body).readline):
-            if tok.type == tokenize.NAME and tok.string in fields and keyword.iskeyword(tok.string):
-                return f"the field `{tok.string}` is a Python keyword: write it `{tok.string}_`"
-    except (tokenize.TokenError, SyntaxError):
-        return None
-    return None
-
-
-def _hint(name: str, candidates: Collection[str], prefix: str = "") -> str | None:
-    close = difflib.get_close_matches(name, [str(c) for c in candidates], n=1)
-    return f"did you mean `{prefix}{close[0]}`?" if close else None
-
-
-def _describe(node: ast.expr) -> str:
-    text = ast.unparse(node)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _literal_exponent(node: ast.expr) -> int | None:
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
-        inner = _literal_exponent(node.operand)
-        if inner is None:
-            return None
-        return -inner if isinstance(node.op, ast.USub) else inner
-    if isinstance(node, ast.Constant) and type(node.value) is int:
-        return node.value
-    return None
 
 
 class _Checker:
@@ -486,12 +338,6 @@ class _Checker:
             self.visit(arg)
         for kw in node.keywords:
             self.visit(kw.value)
-
-
-def _syntax_column(body: str, exc: SyntaxError, lead: int) -> int:
-    if exc.lineno is None or not exc.offset:  # the parser ran out of input: point past the end
-        return lead + len(body) + 1
-    return lead + _Lines(body).char_column(exc.lineno, exc.offset)
 
 
 def parse_expr(
