@@ -12,7 +12,8 @@ import pytest
 
 from svcrules.cli import commands
 from svcrules.testing import run_cases
-from svcrules.testing.cases import _same, validate_case
+from svcrules.testing.match import _same
+from svcrules.testing.spec import validate_case
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "template"
 EVENT = {"id": "t", "type": "crew.arrived", "at": "2024-06-03T21:40:00+08:00", "case": "F1"}

@@ -10,13 +10,13 @@ from __future__ import annotations
 from svcrules.testing.cases import (
     CaseResult,
     CaseRunner,
-    CaseSpec,
     PackReport,
     case_files,
     load_cases,
     run_cases,
     write_junit,
 )
+from svcrules.testing.spec import CaseSpec
 
 __all__ = [
     "CaseResult",

@@ -15,116 +15,23 @@ scorecard, score, at}``.
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
-import difflib
 import json
-import re
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError
-
 from svcrules.diagnostics import Diagnostic, join_path
-from svcrules.effects.base import Spec
 from svcrules.engine import Engine, _decision
 from svcrules.errors import EventError, PackError
 from svcrules.pack import load_pack
-from svcrules.pack.pyerrors import pydantic_diagnostics
 from svcrules.pack.schema import Pack
 from svcrules.pack.sources import read_file
-from svcrules.runtime.results import Deadline, Decision, Deduction, Escalation, Violation
-
-KINDS = ("deadlines", "deductions", "escalations", "violations", "warnings")
-CASE_SUFFIXES = (".yaml", ".yml", ".json", ".toml")
-
-ITEM_KEYS: dict[str, frozenset[str]] = {
-    kind: frozenset(f.name for f in dataclasses.fields(cls)) | {"kind"}
-    for kind, cls in (
-        ("deadlines", Deadline),
-        ("deductions", Deduction),
-        ("escalations", Escalation),
-        ("violations", Violation),
-    )
-}
-"""The keys an expected item of each kind may give: those of the result's JSON form."""
-
-
-class ExpectErrorSpec(Spec):
-    """The event (or one of the events) is rejected with this diagnostic."""
-
-    code: str = Field(description="Diagnostic code, e.g. event.naive-time")
-    path: str | None = Field(default=None, description="JSON path into the event, e.g. $.at")
-
-
-class ScoreSpec(Spec):
-    """A ledger case's expected score: ``Ledger.score(subject, scorecard, at)``."""
-
-    subject: str | int = Field(description="Whose score")
-    scorecard: str | None = Field(default=None, description="Which scorecard (if several)")
-    score: int | Decimal = Field(description="The expected score")
-    at: dt.datetime | str | None = Field(default=None, description="The instant of the score")
-
-
-class ExpectSpec(Spec):
-    """What the case expects. A listed kind must match exactly; an unlisted kind must be empty
-    (``warnings`` and ``signals`` are compared only when listed)."""
-
-    deadlines: list[dict[str, Any]] | None = Field(
-        default=None, description="Deadlines (stateless) or clocks as they stand (ledger)"
-    )
-    deductions: list[dict[str, Any]] | None = Field(default=None, description="Deductions")
-    escalations: list[dict[str, Any]] | None = Field(default=None, description="Escalations")
-    violations: list[dict[str, Any]] | None = Field(default=None, description="Violations")
-    warnings: list[str] | None = Field(
-        default=None, description="Warnings; each matches one that contains it"
-    )
-    signals: list[str] | None = Field(
-        default=None, description="Clock signals as 'ACTION CLOCK', e.g. 'stop arrival'"
-    )
-    scores: list[ScoreSpec] | None = Field(default=None, description="Ledger cases: scores")
-
-
-class CaseSpec(Spec):
-    """One case: ``event`` (stateless) or ``events`` (+ ``now``: a ledger case), and ``expect``
-    or ``expect_error``."""
-
-    name: str = Field(min_length=1, description="What the case shows; its id in reports")
-    description: str | None = Field(default=None, description="Free text")
-    edition: str | None = Field(default=None, description="Edition (default: the pack's)")
-    params: dict[str, Any] = Field(default_factory=dict, description="Param overrides")
-    event: dict[str, Any] | None = Field(default=None, description="The one event evaluated")
-    events: list[dict[str, Any]] | None = Field(
-        default=None, description="A ledger case: events applied in this order"
-    )
-    now: dt.datetime | str | None = Field(
-        default=None, description="A ledger case: the instant the ledger advances to at the end"
-    )
-    expect: ExpectSpec | None = Field(default=None, description="The expected outcomes")
-    expect_error: ExpectErrorSpec | None = Field(default=None, description="The expected rejection")
-
-
-class CaseFileSpec(Spec):
-    """A case file: ``cases/*.yaml`` beside a pack."""
-
-    cases: list[Any] = Field(description="The cases (each validated on its own)")
-
-
-VOCABULARY: frozenset[str] = frozenset(
-    name
-    for model in (CaseSpec, ExpectSpec, ExpectErrorSpec, ScoreSpec, CaseFileSpec)
-    for name in model.model_fields
-) | frozenset().union(*ITEM_KEYS.values())
-
-
-def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
-    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
-    return f"did you mean {close[0]!r}?" if close else None
+from svcrules.runtime.results import Decision
+from svcrules.testing.match import _match_error, _match_list, _number
+from svcrules.testing.spec import CASE_SUFFIXES, KINDS, did_you_mean, validate_case
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,71 +91,6 @@ def case_files(pack: Pack) -> list[Path]:
         return []
     folder = Path(pack.source).parent / "cases"
     return sorted(p for p in folder.glob("*") if p.suffix in CASE_SUFFIXES)
-
-
-def _shape_problems(spec: CaseSpec, path: str) -> list[Diagnostic]:
-    """Parts of a case that do not go together (one event or a sequence; outcomes or an
-    error; ``now`` and ``scores`` only for a sequence)."""
-    out: list[Diagnostic] = []
-    if (spec.event is None) == (spec.events is None):
-        out.append(
-            Diagnostic(
-                "case.shape",
-                "a case gives exactly one of `event` (one event) and `events` (a ledger case)",
-                path,
-            )
-        )
-    if spec.expect is not None and spec.expect_error is not None:
-        out.append(Diagnostic("case.shape", "a case expects outcomes or an error, not both", path))
-    if spec.events is None and spec.now is not None:
-        out.append(
-            Diagnostic(
-                "case.shape", "`now` applies to a ledger case (`events`)", join_path(path, "now")
-            )
-        )
-    if spec.events is None and spec.expect is not None and spec.expect.scores is not None:
-        out.append(
-            Diagnostic(
-                "case.shape",
-                "`scores` are a ledger's: give `events`",
-                join_path(path, "expect", "scores"),
-            )
-        )
-    return out
-
-
-def validate_case(raw: Any, path: str = "$") -> list[Diagnostic]:
-    """Located-path diagnostics (``case.*``) for one case's mistakes; empty if it is valid."""
-    if not isinstance(raw, Mapping):
-        return [Diagnostic("case.bad-type", "a case is a mapping", path)]
-    out: list[Diagnostic] = []
-    try:
-        spec = CaseSpec.model_validate(raw)
-    except ValidationError as exc:
-        for d in pydantic_diagnostics(exc, raw):
-            code = "case." + d.code.split(".", 1)[1]
-            hint = d.hint
-            if code == "case.unknown-key":
-                hint = did_you_mean(d.path.rsplit(".", 1)[-1], VOCABULARY)
-            out.append(dataclasses.replace(d, code=code, path=path + d.path[1:], hint=hint))
-        return out
-    out.extend(_shape_problems(spec, path))
-    expect = raw.get("expect")
-    for kind, keys in ITEM_KEYS.items():
-        items = expect.get(kind) if isinstance(expect, Mapping) else None
-        for j, item in enumerate(items or ()):
-            for key in item:
-                if key not in keys:
-                    out.append(
-                        Diagnostic(
-                            "case.unknown-key",
-                            f"{kind} have no key {str(key)!r}",
-                            join_path(path, "expect", kind, j, str(key)),
-                            hint=did_you_mean(str(key), keys)
-                            or f"known: {', '.join(sorted(keys))}",
-                        )
-                    )
-    return out
 
 
 def load_cases(file: Path) -> Iterator[LoadedCase]:
@@ -409,110 +251,6 @@ def _run_case(
         if sorted(expect["signals"]) != names:
             problems.append(f"signals: expected {sorted(expect['signals'])}, got {names}")
     return problems
-
-
-def _match_error(exc: EventError, want: Mapping[str, Any]) -> list[str]:
-    for d in exc.diagnostics:
-        if d.code == want.get("code") and (want.get("path") in (None, d.path)):
-            return []
-    got = ", ".join(f"{d.code} at {d.path}" for d in exc.diagnostics)
-    return [f"expected error {want.get('code')} at {want.get('path') or '(any path)'}, got {got}"]
-
-
-def _match_list(kind: str, want: Any, got: list[Any]) -> list[str]:
-    if len(want) != len(got):
-        shown = [_brief(g) for g in got]
-        return [f"{kind}: expected {len(want)} item(s), got {len(got)}: {shown}"]
-    remaining = list(got)
-    problems = []
-    for w in want:
-        match = next((g for g in remaining if _matches(w, g)), None)
-        if match is None:
-            diffs = _differences(w, remaining)
-            problems.append(f"{kind}: no item matches {w}{diffs}")
-        else:
-            remaining.remove(match)
-    return problems
-
-
-def _differences(want: Any, got: list[Any]) -> str:
-    """The closest actual item, key by key: ``rule: expected 'a', got 'b'``."""
-    if not isinstance(want, Mapping) or not got:
-        return f"; got {[_brief(g) for g in got]}"
-    best = min(
-        got,
-        key=lambda g: (
-            sum(not _same(v, g.get(k)) for k, v in want.items())
-            if isinstance(g, Mapping)
-            else len(want)
-        ),
-    )
-    if not isinstance(best, Mapping):
-        return f"; got {best!r}"
-    lines = [
-        f"\n      {k}: expected {v!r}, got {best.get(k)!r}"
-        for k, v in want.items()
-        if not _same(v, best.get(k))
-    ]
-    return "; closest:" + "".join(lines)
-
-
-def _brief(item: Any) -> Any:
-    if not isinstance(item, Mapping):
-        return item
-    keys = ("rule", "clock", "due", "due_date", "severity", "subject", "points", "to", "observed")
-    return {k: item[k] for k in keys if k in item and item[k] is not None}
-
-
-def _matches(want: Any, got: Any) -> bool:
-    if isinstance(want, str) and isinstance(got, str):
-        return want == got or want in got
-    if not isinstance(want, Mapping) or not isinstance(got, Mapping):
-        return bool(want == got)
-    return all(_same(value, got.get(key)) for key, value in want.items())
-
-
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-
-
-def _number(value: Any) -> Decimal | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | Decimal | float):
-        return Decimal(str(value))
-    if isinstance(value, str) and _NUMBER.match(value.strip()):
-        try:
-            return Decimal(value.strip())
-        except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
-            return None
-    return None
-
-
-def _instant(value: Any) -> dt.datetime | None:
-    if isinstance(value, dt.datetime):
-        return value if value.tzinfo is not None else None
-    if isinstance(value, str) and "T" in value:
-        try:
-            t = dt.datetime.fromisoformat(value)
-        except ValueError:
-            return None
-        return t if t.tzinfo is not None else None
-    return None
-
-
-def _same(want: Any, actual: Any) -> bool:
-    """Values compared as values: numbers as numbers, instants as instants, dates as dates."""
-    if type(want) is type(actual) and want == actual:
-        return True
-    n, m = _number(want), _number(actual)
-    if n is not None and m is not None:
-        return n == m
-    t, u = _instant(want), _instant(actual)
-    if t is not None and u is not None:
-        return t == u
-    if isinstance(want, dt.date | dt.datetime):
-        return bool(want.isoformat() == actual)
-    return str(want) == str(actual)
 
 
 def _run_ledger_case(engine: Engine, case: Mapping[str, Any], fired: set[str]) -> list[str]:

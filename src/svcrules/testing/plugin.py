@@ -14,7 +14,8 @@ import pytest
 
 from svcrules.errors import PackError
 from svcrules.pack.registry import PACK_FILES
-from svcrules.testing.cases import CASE_SUFFIXES, CaseResult, CaseRunner, LoadedCase, load_cases
+from svcrules.testing.cases import CaseResult, CaseRunner, LoadedCase, load_cases
+from svcrules.testing.spec import CASE_SUFFIXES
 
 _RUNNERS = pytest.StashKey[dict[Path, CaseRunner]]()
 

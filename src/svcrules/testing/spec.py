@@ -1,0 +1,172 @@
+"""Testing: the case-file format: pydantic models of a case and what it expects, and the located
+``case.*`` diagnostics for its mistakes."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import difflib
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from pydantic import Field, ValidationError
+
+from svcrules.diagnostics import Diagnostic, join_path
+from svcrules.effects.base import Spec
+from svcrules.pack.pyerrors import pydantic_diagnostics
+from svcrules.runtime.results import Deadline, Deduction, Escalation, Violation
+
+KINDS = ("deadlines", "deductions", "escalations", "violations", "warnings")
+
+
+CASE_SUFFIXES = (".yaml", ".yml", ".json", ".toml")
+
+
+ITEM_KEYS: dict[str, frozenset[str]] = {
+    kind: frozenset(f.name for f in dataclasses.fields(cls)) | {"kind"}
+    for kind, cls in (
+        ("deadlines", Deadline),
+        ("deductions", Deduction),
+        ("escalations", Escalation),
+        ("violations", Violation),
+    )
+}
+"""The keys an expected item of each kind may give: those of the result's JSON form."""
+
+
+class ExpectErrorSpec(Spec):
+    """The event (or one of the events) is rejected with this diagnostic."""
+
+    code: str = Field(description="Diagnostic code, e.g. event.naive-time")
+    path: str | None = Field(default=None, description="JSON path into the event, e.g. $.at")
+
+
+class ScoreSpec(Spec):
+    """A ledger case's expected score: ``Ledger.score(subject, scorecard, at)``."""
+
+    subject: str | int = Field(description="Whose score")
+    scorecard: str | None = Field(default=None, description="Which scorecard (if several)")
+    score: int | Decimal = Field(description="The expected score")
+    at: dt.datetime | str | None = Field(default=None, description="The instant of the score")
+
+
+class ExpectSpec(Spec):
+    """What the case expects. A listed kind must match exactly; an unlisted kind must be empty
+    (``warnings`` and ``signals`` are compared only when listed)."""
+
+    deadlines: list[dict[str, Any]] | None = Field(
+        default=None, description="Deadlines (stateless) or clocks as they stand (ledger)"
+    )
+    deductions: list[dict[str, Any]] | None = Field(default=None, description="Deductions")
+    escalations: list[dict[str, Any]] | None = Field(default=None, description="Escalations")
+    violations: list[dict[str, Any]] | None = Field(default=None, description="Violations")
+    warnings: list[str] | None = Field(
+        default=None, description="Warnings; each matches one that contains it"
+    )
+    signals: list[str] | None = Field(
+        default=None, description="Clock signals as 'ACTION CLOCK', e.g. 'stop arrival'"
+    )
+    scores: list[ScoreSpec] | None = Field(default=None, description="Ledger cases: scores")
+
+
+class CaseSpec(Spec):
+    """One case: ``event`` (stateless) or ``events`` (+ ``now``: a ledger case), and ``expect``
+    or ``expect_error``."""
+
+    name: str = Field(min_length=1, description="What the case shows; its id in reports")
+    description: str | None = Field(default=None, description="Free text")
+    edition: str | None = Field(default=None, description="Edition (default: the pack's)")
+    params: dict[str, Any] = Field(default_factory=dict, description="Param overrides")
+    event: dict[str, Any] | None = Field(default=None, description="The one event evaluated")
+    events: list[dict[str, Any]] | None = Field(
+        default=None, description="A ledger case: events applied in this order"
+    )
+    now: dt.datetime | str | None = Field(
+        default=None, description="A ledger case: the instant the ledger advances to at the end"
+    )
+    expect: ExpectSpec | None = Field(default=None, description="The expected outcomes")
+    expect_error: ExpectErrorSpec | None = Field(default=None, description="The expected rejection")
+
+
+class CaseFileSpec(Spec):
+    """A case file: ``cases/*.yaml`` beside a pack."""
+
+    cases: list[Any] = Field(description="The cases (each validated on its own)")
+
+
+VOCABULARY: frozenset[str] = frozenset(
+    name
+    for model in (CaseSpec, ExpectSpec, ExpectErrorSpec, ScoreSpec, CaseFileSpec)
+    for name in model.model_fields
+) | frozenset().union(*ITEM_KEYS.values())
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
+    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else None
+
+
+def _shape_problems(spec: CaseSpec, path: str) -> list[Diagnostic]:
+    """Parts of a case that do not go together (one event or a sequence; outcomes or an
+    error; ``now`` and ``scores`` only for a sequence)."""
+    out: list[Diagnostic] = []
+    if (spec.event is None) == (spec.events is None):
+        out.append(
+            Diagnostic(
+                "case.shape",
+                "a case gives exactly one of `event` (one event) and `events` (a ledger case)",
+                path,
+            )
+        )
+    if spec.expect is not None and spec.expect_error is not None:
+        out.append(Diagnostic("case.shape", "a case expects outcomes or an error, not both", path))
+    if spec.events is None and spec.now is not None:
+        out.append(
+            Diagnostic(
+                "case.shape", "`now` applies to a ledger case (`events`)", join_path(path, "now")
+            )
+        )
+    if spec.events is None and spec.expect is not None and spec.expect.scores is not None:
+        out.append(
+            Diagnostic(
+                "case.shape",
+                "`scores` are a ledger's: give `events`",
+                join_path(path, "expect", "scores"),
+            )
+        )
+    return out
+
+
+def validate_case(raw: Any, path: str = "$") -> list[Diagnostic]:
+    """Located-path diagnostics (``case.*``) for one case's mistakes; empty if it is valid."""
+    if not isinstance(raw, Mapping):
+        return [Diagnostic("case.bad-type", "a case is a mapping", path)]
+    out: list[Diagnostic] = []
+    try:
+        spec = CaseSpec.model_validate(raw)
+    except ValidationError as exc:
+        for d in pydantic_diagnostics(exc, raw):
+            code = "case." + d.code.split(".", 1)[1]
+            hint = d.hint
+            if code == "case.unknown-key":
+                hint = did_you_mean(d.path.rsplit(".", 1)[-1], VOCABULARY)
+            out.append(dataclasses.replace(d, code=code, path=path + d.path[1:], hint=hint))
+        return out
+    out.extend(_shape_problems(spec, path))
+    expect = raw.get("expect")
+    for kind, keys in ITEM_KEYS.items():
+        items = expect.get(kind) if isinstance(expect, Mapping) else None
+        for j, item in enumerate(items or ()):
+            for key in item:
+                if key not in keys:
+                    out.append(
+                        Diagnostic(
+                            "case.unknown-key",
+                            f"{kind} have no key {str(key)!r}",
+                            join_path(path, "expect", kind, j, str(key)),
+                            hint=did_you_mean(str(key), keys)
+                            or f"known: {', '.join(sorted(keys))}",
+                        )
+                    )
+    return out
