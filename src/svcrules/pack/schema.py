@@ -27,6 +27,7 @@ from svcrules.effects.base import ExprText, Name, Period, Spec
 from svcrules.expr import Expr
 from svcrules.pack.params import ParamTypeSpec
 from svcrules.runtime.derived import with_derived_events
+from svcrules.runtime.events import STANDARD_FIELDS
 
 RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=100)]
 EventType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")]
@@ -304,3 +305,21 @@ def _without_null(node: Any) -> Any:
         else:
             out["anyOf"] = rest
     return out
+
+
+def rule_fields(spec: PackSpec, rule: RuleSpec) -> dict[str, str]:
+    """Fields (name → type) every event type of ``rule`` has: the standard ones plus declared."""
+    common: dict[str, str] | None = None
+    for etype in rule.event_types:
+        ev = spec.events.get(etype)
+        declared: dict[str, str] = {n: f.type for n, f in ev.fields.items()} if ev else {}
+        fields: dict[str, str] = {
+            "id": "string",
+            "type": "string",
+            "at": "datetime",
+            "case": "string",
+            "subject": "string",
+            **declared,
+        }
+        common = fields if common is None else {n: t for n, t in common.items() if n in fields}
+    return common or {n: "string" for n in STANDARD_FIELDS}

@@ -25,8 +25,7 @@ from svcrules.compile import CompiledPack
 from svcrules.diagnostics import Diagnostic
 from svcrules.effects import CheckSpec
 from svcrules.expr import Expr, parse_expr
-from svcrules.pack.checks import rule_fields
-from svcrules.pack.schema import Pack, RuleSpec
+from svcrules.pack.schema import Pack, RuleSpec, rule_fields
 
 
 @dataclass(frozen=True, slots=True)
