@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypeAlias
+
+JSONValue: TypeAlias = "bool | int | float | str | list[JSONValue] | dict[str, JSONValue] | None"
+"""Plain JSON data: what every ``to_dict()`` returns (``json.dumps`` writes it as it is)."""
+JSONObject: TypeAlias = "dict[str, JSONValue]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +49,7 @@ class Diagnostic:
             text += f"\n  hint: {self.hint}"
         return text
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         return {
             "code": self.code,
             "message": self.message,

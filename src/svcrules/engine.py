@@ -32,7 +32,7 @@ from svcrules.runtime.batch import each
 from svcrules.runtime.events import Event, check_envelope
 from svcrules.runtime.intents import CountIntent, Intent, ScheduleIntent
 
-PackSource = str | Path | Mapping[str, Any] | Pack
+PackSource = str | Path | Mapping[str, object] | Pack
 
 
 class Engine:
@@ -50,7 +50,7 @@ class Engine:
         packs: PackSource | Sequence[PackSource],
         *,
         edition: str | None = None,
-        params: Mapping[str, Any] | None = None,
+        params: Mapping[str, object] | None = None,
         calendars: Mapping[str, Calendar] | None = None,
     ) -> None:
         sources = _sources(packs)
@@ -101,26 +101,27 @@ class Engine:
     def event_types(self) -> frozenset[str]:
         return frozenset(self._dispatch)
 
-    def raw_outcomes(self, event: Any) -> tuple[str | None, str, list[Any]]:
+    def raw_outcomes(self, event: object) -> tuple[str | None, str, list[Outcome | Intent]]:
         """Event id, type and the raw outcomes (results and clock signals) of every pack."""
+        if isinstance(event, Event):
+            event = event.to_mapping()
         if type(event) is not dict:
-            if isinstance(event, Event):
-                event = event.to_mapping()
             check_envelope(event, self._dispatch)
+        assert isinstance(event, Mapping)  # check_envelope refuses anything else
         etype = event.get("type")
-        steps = self._dispatch.get(etype) if type(etype) is str else None
-        if steps is None:
+        steps = self._dispatch.get(etype) if isinstance(etype, str) else None
+        if steps is None or not isinstance(etype, str):
             check_envelope(event, self._dispatch)  # raises the right EventError
             raise AssertionError("unreachable: check_envelope accepted an unknown type")
-        out: list[Any] = []
-        event_id = None
+        out: list[Outcome | Intent] = []
+        event_id: str | None = None
         for validate, handle in steps:
             e = validate(event)
             event_id = e["id"]
             handle(e, out)
         return event_id, etype, out
 
-    def evaluate(self, event: Mapping[str, Any] | Event) -> Decision:
+    def evaluate(self, event: Mapping[str, object] | Event) -> Decision:
         """What ``event`` implies on its own; raises ``EventError`` if it cannot be evaluated."""
         try:
             etype = event.get("type") if type(event) is dict else None
@@ -152,7 +153,7 @@ class Engine:
         assert etype is not None
         return _decision(event_id, etype, out)
 
-    def evaluate_many(self, events: Iterable[Any]) -> Iterator[Decision | Rejection]:
+    def evaluate_many(self, events: Iterable[object]) -> Iterator[Decision | Rejection]:
         """One ``Decision`` or ``Rejection`` per input event, in input order."""
         if not isinstance(events, Iterable) or isinstance(events, str | bytes | Mapping):
             raise EventError(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any, Final
@@ -26,7 +26,7 @@ from svcrules.calendars.data import (
     _announced_through,
     _resolve_country,
 )
-from svcrules.calendars.hours import OpeningHours, _parse_cutoff
+from svcrules.calendars.hours import HoursMapping, OpeningHours, _parse_cutoff
 from svcrules.calendars.index import _MARGIN_YEARS, _Index, build_index, classify_days
 from svcrules.calendars.steps import BusinessHoursSteps, WorkdaySteps
 
@@ -68,7 +68,7 @@ class Calendar:
         timezone: str | None = None,
         extra_holidays: Iterable[date] = (),
         extra_workdays: Iterable[date] = (),
-        hours: OpeningHours | Mapping[Any, Any] | str | None = None,
+        hours: OpeningHours | HoursMapping | str | None = None,
         cutoff: time | str | None = None,
         confirmed_through: int | None = None,
         name: str | None = None,
@@ -329,14 +329,14 @@ class Calendar:
 
     # -- business hours (arithmetic in `business`) --
 
-    def _spec(self, hours_spec: OpeningHours | Mapping[Any, Any] | str | None) -> OpeningHours:
+    def _spec(self, hours_spec: OpeningHours | HoursMapping | str | None) -> OpeningHours:
         return self._hours if hours_spec is None else OpeningHours.parse(hours_spec)
 
     def add_business_hours(
         self,
         instant: datetime,
         hours: int | Decimal | float | timedelta,
-        hours_spec: OpeningHours | Mapping[Any, Any] | str | None = None,
+        hours_spec: OpeningHours | HoursMapping | str | None = None,
     ) -> datetime:
         """The instant when ``hours`` of open time have passed since ``instant``.
 
@@ -353,7 +353,7 @@ class Calendar:
         self,
         instant: datetime,
         hours: int | Decimal | float | timedelta,
-        hours_spec: OpeningHours | Mapping[Any, Any] | str | None = None,
+        hours_spec: OpeningHours | HoursMapping | str | None = None,
     ) -> BusinessHoursSteps:
         """`add_business_hours` with the open spans it counted, in local time."""
         segments: list[tuple[datetime, datetime]] = []
@@ -376,7 +376,7 @@ class Calendar:
         self,
         a: datetime,
         b: datetime,
-        hours_spec: OpeningHours | Mapping[Any, Any] | str | None = None,
+        hours_spec: OpeningHours | HoursMapping | str | None = None,
     ) -> timedelta:
         """Open time between two instants (negative if ``b`` is before ``a``)."""
         ua, ub = _utc(a, "a"), _utc(b, "b")
@@ -385,7 +385,7 @@ class Calendar:
             return -business.business_time_between(self, ub, ua, spec)
         return business.business_time_between(self, ua, ub, spec)
 
-    def replace(self, **changes: Any) -> Calendar:
+    def replace(self, **changes: object) -> Calendar:
         """A new calendar with some settings changed (same keywords as `calendar`)."""
         args: dict[str, Any] = {
             "code": self._code,

@@ -7,11 +7,14 @@ from dataclasses import dataclass
 from datetime import time
 from functools import lru_cache
 from itertools import pairwise
-from typing import Any, Final
+from typing import Final
 
 from svcrules.calendars.coerce import _DAY_SECONDS, _pack_error
 
 _WEEKDAY_NAMES: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+HoursMapping = Mapping[str, object] | Mapping[int, object] | Mapping[object, object]
+"""Opening hours by weekday name (``"mon-fri"``, ``"Monday"``), weekday number or ``default``."""
 
 
 _LONG_NAMES: Final = (
@@ -114,7 +117,7 @@ class OpeningHours:
         return cls((None,) * 7, ((0, _DAY_SECONDS),))
 
     @classmethod
-    def parse(cls, spec: OpeningHours | Mapping[Any, Any] | str | None) -> OpeningHours:
+    def parse(cls, spec: OpeningHours | HoursMapping | str | None) -> OpeningHours:
         """Read ``"08:30-12:00,13:30-17:30"`` or ``{"mon-fri": "...", "sat": "..."}``.
 
         In a mapping, ``default`` covers working days whose weekday is not listed; without it,
@@ -178,7 +181,7 @@ def _parse_hours_text(spec: str) -> OpeningHours:
     return OpeningHours((None,) * 7, ivs)
 
 
-def _parse_hours_mapping(spec: Mapping[Any, Any]) -> OpeningHours:
+def _parse_hours_mapping(spec: HoursMapping) -> OpeningHours:
     weekly: list[tuple[Interval, ...] | None] = [None] * 7
     default: tuple[Interval, ...] | None = None
     first: tuple[Interval, ...] | None = None

@@ -3,13 +3,12 @@ index is built once per process."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import date, time
 from functools import lru_cache
-from typing import Any
 
 from svcrules.calendars.calendar import Calendar
-from svcrules.calendars.hours import OpeningHours
+from svcrules.calendars.hours import HoursMapping, OpeningHours
 
 
 @lru_cache(maxsize=64)
@@ -40,7 +39,7 @@ def calendar(
     timezone: str | None = None,
     extra_holidays: Iterable[date] = (),
     extra_workdays: Iterable[date] = (),
-    hours: OpeningHours | Mapping[Any, Any] | str | None = None,
+    hours: OpeningHours | HoursMapping | str | None = None,
     cutoff: time | str | None = None,
     confirmed_through: int | None = None,
     name: str | None = None,

@@ -82,7 +82,7 @@ class CompiledPack:
     """What the ledger needs beyond the handlers (clock rules, scorecards, counters ...)."""
     code: Mapping[str, RuleCode] = field(default_factory=dict)
     """Rule id → its generated parts, in pack order (active rules only)."""
-    namespace: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    namespace: Mapping[str, object] = field(default_factory=dict, repr=False, compare=False)
     """The generated functions' globals: the bound effects and constants ``code`` refers to."""
 
 

@@ -38,7 +38,7 @@ class _Reach:
 
 
 def load_pack(
-    source: str | Path | Mapping[str, Any] | Pack,
+    source: str | Path | Mapping[str, object] | Pack,
     *,
     edition: str | None = None,
     root: str | Path | None = None,

@@ -398,10 +398,10 @@ class Event:
     id: str | None = None
     case: str | None = None
     subject: str | None = None
-    fields: Mapping[str, Any] = field(default_factory=dict)
+    fields: Mapping[str, object] = field(default_factory=dict)
 
-    def to_mapping(self) -> dict[str, Any]:
-        out: dict[str, Any] = dict(self.fields)
+    def to_mapping(self) -> dict[str, object]:
+        out: dict[str, object] = dict(self.fields)
         out.update(type=self.type, at=self.at)
         for key in ("id", "case", "subject"):
             value = getattr(self, key)

@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from svcrules.diagnostics import JSONObject
 from svcrules.runtime.values import to_json_value
 
 if TYPE_CHECKING:
@@ -87,16 +88,19 @@ class Explanation:
         return cal if cal is None or isinstance(cal, str) else cal.name
 
     @property
-    def steps(self) -> dict[str, Any]:
+    def steps(self) -> dict[str, object]:
         """Calendar steps: day zero, cut-off, holidays and weekends skipped, make-up days."""
+        return dict(self._worked_out())
+
+    def _worked_out(self) -> dict[str, Any]:
         if self._steps is None:
             _set(self, "_steps", _calendar_steps(self))
         assert self._steps is not None
-        return dict(self._steps)
+        return self._steps
 
     @property
     def warnings(self) -> tuple[str, ...]:
-        projected = self.steps.get("projected_years") or ()
+        projected = self._worked_out().get("projected_years") or ()
         if not projected:
             return ()
         years = ", ".join(str(y) for y in projected)
@@ -106,8 +110,8 @@ class Explanation:
             f"once published",
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
+    def to_dict(self) -> JSONObject:
+        out: JSONObject = {
             "start": self.start.isoformat(),
             "unit": self.unit,
             "amount": to_json_value(self.amount),
@@ -115,12 +119,13 @@ class Explanation:
         }
         if self.before is not None:
             out["before"] = {"field": self.before[0], "instant": self.before[1].isoformat()}
-        steps = self.steps
+        steps = dict(self._worked_out())
         if "holidays_skipped" in steps:
             steps["holidays_skipped"] = [
                 {"date": d.isoformat(), "name": name} for d, name in steps["holidays_skipped"]
             ]
-        out.update(to_json_value(steps))
+        for key, value in steps.items():
+            out[key] = to_json_value(value)
         if self.notes:
             out["notes"] = list(self.notes)
         out["warnings"] = list(self.warnings)

@@ -12,8 +12,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, ClassVar, assert_never
+from typing import ClassVar, assert_never
 
+from svcrules.diagnostics import JSONObject
 from svcrules.errors import EventError
 from svcrules.runtime.explain import Explanation
 from svcrules.runtime.values import Cite, Severity, SignalAction, Status, _Result
@@ -149,9 +150,9 @@ class Violation(_Result):
     rule: str
     severity: Severity
     message: str
-    observed: Any
+    observed: object
     """The observed value (a number, a text, a list of phrases found ...)."""
-    limit: Any
+    limit: object
     """The limit it was held against, where the rule names one."""
     case: str | None = None
     subject: str | None = None
@@ -313,7 +314,7 @@ class Rejection(_Result):
     def __hash__(self) -> int:
         return hash((self.event_id, self.index, self.error.diagnostics))
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         return {
             "kind": "rejection",
             "event_id": self.event_id,

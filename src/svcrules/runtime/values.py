@@ -8,8 +8,9 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from decimal import Decimal
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
+from svcrules.diagnostics import JSONObject, JSONValue
 from svcrules.limits import MAX_DIGITS
 
 Severity = Literal["hard", "soft"]
@@ -21,7 +22,7 @@ Status = Literal["open", "paused", "met", "breached", "excused", "cancelled"]
 SignalAction = Literal["stop", "pause", "resume", "cancel", "excuse", "extend"]
 
 
-def to_json_value(value: Any) -> Any:
+def to_json_value(value: object) -> JSONValue:
     """Plain JSON data for a result field: instants and dates as ISO text, durations as seconds,
     exact decimals as integers when whole and as text otherwise."""
     if isinstance(value, dt.datetime | dt.date | dt.time):
@@ -38,9 +39,15 @@ def to_json_value(value: Any) -> Any:
         return [to_json_value(v) for v in value]
     if isinstance(value, Mapping):
         return {str(k): to_json_value(v) for k, v in value.items()}
-    if hasattr(value, "to_dict"):
+    if isinstance(value, _Result | Cite):
         return value.to_dict()
-    return value
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    to_dict = getattr(value, "to_dict", None)  # an Explanation, a Diagnostic
+    if callable(to_dict):
+        out: JSONValue = to_dict()
+        return out
+    return str(value)
 
 
 class _Result:
@@ -49,9 +56,9 @@ class _Result:
     __slots__ = ()
     kind: ClassVar[str]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         """JSON-ready mapping: ``kind``, then every field in declaration order."""
-        out: dict[str, Any] = {"kind": self.kind}
+        out: JSONObject = {"kind": self.kind}
         for f in fields(self):  # type: ignore[arg-type]  # every subclass is a dataclass
             out[f.name] = to_json_value(getattr(self, f.name))
         return out
@@ -84,7 +91,7 @@ class Cite:
             parts.append(f"L{self.line}")
         return ", ".join(parts)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         return {
             "doc": self.doc,
             "article": self.article,

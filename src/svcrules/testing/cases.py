@@ -242,6 +242,7 @@ def _run_case(
     problems: list[str] = []
     for kind in KINDS:
         got = actual[kind]
+        assert isinstance(got, list)
         want = expect.get(kind) or []
         if kind == "warnings" and expect.get(kind) is None:
             continue

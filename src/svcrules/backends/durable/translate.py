@@ -57,7 +57,8 @@ def translate(pack: Pack, compiled: CompiledPack) -> PackTranslation:
     """Translate every active rule of ``compiled`` (made from ``pack``); never raises for a rule
     it cannot translate: it lists a ``backend.untranslatable`` diagnostic for it instead."""
     spec = pack.spec
-    params = compiled.namespace.get("P", spec.params)
+    bound = compiled.namespace.get("P", spec.params)  # the final params the compiler bound
+    params: Mapping[str, Any] = bound if isinstance(bound, Mapping) else spec.params
     index = {r.id: i for i, r in enumerate(spec.rules)}
     by_id = {r.id: r for r in spec.rules}
     keys: dict[str, Encoder] = {}
