@@ -1,0 +1,175 @@
+"""Ledger: the per-key state under ``Ledger`` (its layer below the public API): each key's
+timeline and last fold, the events held, the reported outcomes, the timer heap, and the re-fold
+that keeps them consistent when an event or a timer touches a key."""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import heapq
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from svcrules.errors import EventError
+from svcrules.ledger.changes import MISSING, Change
+from svcrules.ledger.clocks import fold_clock
+from svcrules.ledger.counters import fold_counter
+from svcrules.ledger.model import Derived, Entry, Fold, Key, OutId, order_of
+from svcrules.ledger.routing import Routed, route
+from svcrules.ledger.schedules import fold_schedule
+from svcrules.ledger.scores import fold_score
+from svcrules.runtime.plans import LedgerPlan
+from svcrules.runtime.results import Outcome
+
+if TYPE_CHECKING:
+    from svcrules.compile import CompiledPack
+
+
+@dataclass(slots=True)
+class Record:
+    """An event the ledger holds: an accepted one (with its canonical form) or a derived one,
+    and its share of the ledger (entries on keys, its own outcomes), as tuples: compact."""
+
+    id: str
+    type: str
+    order: tuple[dt.datetime, str, int]
+    canonical: dict[str, Any] | None
+    entries: tuple[tuple[Key, Entry], ...]
+    direct: tuple[tuple[OutId, Outcome], ...]
+
+
+_NONE: dict[Any, Any] = {}
+"""The shared empty ``derived`` of a key (most keys derive nothing): never mutated."""
+
+
+@dataclass(slots=True)
+class KeyState:
+    """One key's timeline and what its last fold gave (flattened from ``Fold``: a ledger holds
+    one of these per clock, so every object counts)."""
+
+    pack: str
+    entries: list[Entry] = field(default_factory=list)
+    known_from: dt.datetime | None = None
+    view: Any = None
+    outputs: tuple[Any, ...] = ()
+    """Flat ``(oid, outcome, oid, outcome, ...)``: one tuple, not one per outcome."""
+    derived: dict[str, Derived] = field(default_factory=lambda: _NONE)
+    timer: dt.datetime | None = None
+
+
+class Timelines:
+    """The ledger's state and its re-fold; ``Ledger`` adds the API, event intake and the store.
+    Subclasses set the attributes in ``__init__`` before anything is folded."""
+
+    _packs: dict[str, CompiledPack]
+    _plans: dict[str, LedgerPlan]
+    _events: dict[str, Record]
+    _keys: dict[Key, KeyState]
+    _outputs: dict[OutId, Outcome]
+    _heap: list[tuple[dt.datetime, Key]]
+    _watermark: dt.datetime | None
+
+    def _key(self, key: Key) -> KeyState:
+        state = self._keys.get(key)
+        if state is None:
+            state = self._keys[key] = KeyState(key[1])
+        return state
+
+    def _add(self, record: Record, change: Change) -> None:
+        self._events[record.id] = record
+        for key, entry in record.entries:
+            bisect.insort(self._key(key).entries, entry, key=lambda x: x.order)
+            change.dirty[key] = None
+        for oid, outcome in record.direct:
+            self._set(oid, outcome, change)
+
+    def _remove(self, event_id: str, change: Change) -> None:
+        record = self._events.pop(event_id, None)
+        if record is None:
+            return
+        for key, entry in record.entries:
+            entries = self._keys[key].entries
+            i = bisect.bisect_left(entries, entry.order, key=lambda x: x.order)
+            if i < len(entries) and entries[i] is entry:
+                del entries[i]
+            change.dirty[key] = None
+        for oid, _ in record.direct:
+            self._set(oid, MISSING, change)
+
+    def _set(self, oid: OutId, value: Any, change: Change) -> None:
+        if oid not in change.before:
+            change.before[oid] = self._outputs.get(oid, MISSING)
+        if value is MISSING:
+            self._outputs.pop(oid, None)
+        else:
+            self._outputs[oid] = value
+
+    # --- folding ----------------------------------------------------------------------------------
+
+    def _settle(self, change: Change) -> None:
+        """Re-fold dirty keys until nothing changes (the pack's derived-event graph is acyclic,
+        so this ends)."""
+        while change.dirty:
+            key = next(iter(change.dirty))
+            del change.dirty[key]
+            self._refold(key, change)
+
+    def _fold(self, key: Key, state: KeyState) -> Fold:
+        plan = self._plans[state.pack]
+        kind = key[0]
+        if kind == "clock":
+            return fold_clock(key, state.entries, self._watermark, plan.clocks, plan.listened)
+        if kind == "score":
+            return fold_score(key, state.entries, plan.scorecards[key[2]])
+        if kind == "counter":
+            return fold_counter(key, state.entries, plan.counters[key[2]])
+        if kind == "schedule":
+            sched = plan.schedules[key[2]]
+            return fold_schedule(key, state.entries, state.known_from, sched, self._watermark)
+        raise AssertionError(f"unknown key kind {kind!r}")
+
+    def _refold(self, key: Key, change: Change) -> None:
+        state = self._keys[key]
+        new = self._fold(key, state)
+        flat = state.outputs
+        old_outputs = dict(zip(flat[::2], flat[1::2], strict=True))
+        for oid in old_outputs.keys() - new.outputs.keys():
+            self._set(oid, MISSING, change)
+        for oid, value in new.outputs.items():
+            if old_outputs.get(oid, MISSING) != value:
+                self._set(oid, value, change)
+        old_derived = state.derived
+        for did, derived in old_derived.items():
+            if new.derived.get(did) != derived:
+                self._remove(did, change)
+        for did, derived in new.derived.items():
+            if old_derived.get(did) != derived:
+                self._derive(state.pack, derived, change)
+        state.view = new.view
+        state.outputs = tuple(x for pair in new.outputs.items() for x in pair)
+        state.derived = new.derived or _NONE
+        change.warnings.extend(new.warnings)
+        if new.next_timer != state.timer:
+            state.timer = new.next_timer
+            if new.next_timer is not None:
+                heapq.heappush(self._heap, (new.next_timer, key))
+
+    def _derive(self, pack: str, derived: Derived, change: Change) -> None:
+        """Run the pack's rules on a derived event; its outcomes live as long as it does."""
+        if derived.type not in self._plans[pack].listened:
+            return
+        cp = self._packs[pack]
+        routed = Routed()
+        try:
+            e = cp.shapes[derived.type].validate(derived.to_event())
+            out: list[Any] = []
+            cp.handlers[derived.type](e, out)
+            route(pack, self._plans[pack], e, out, routed)
+        except EventError as exc:  # a rule that fails on a derived event: said, not fatal
+            change.warnings.append(f"rules on {derived.type} {derived.id} failed: {exc}")
+            routed = Routed()
+        order = order_of(derived.at, derived.id)
+        record = Record(
+            derived.id, derived.type, order, None, tuple(routed.entries), tuple(routed.direct)
+        )
+        self._add(record, change)
