@@ -1,23 +1,25 @@
 """Ledger: the per-key state under ``Ledger`` (its layer below the public API): each key's
 timeline and last fold, the events held, the reported outcomes, the timer heap, and the re-fold
-that keeps them consistent when an event or a timer touches a key."""
+that keeps them consistent when an event or a timer touches a key: a full re-fold of the key's
+timeline, or one step from its carried state when a score or counter entry arrives in order."""
 
 from __future__ import annotations
 
 import bisect
 import datetime as dt
 import heapq
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from svcrules.errors import EventError
 from svcrules.ledger.changes import MISSING, Change
 from svcrules.ledger.clocks import fold_clock
-from svcrules.ledger.counters import fold_counter
+from svcrules.ledger.counters import CounterCarry, fold_counter, step_counter
 from svcrules.ledger.model import Derived, Entry, Fold, Key, OutId, order_of
 from svcrules.ledger.routing import Routed, route
 from svcrules.ledger.schedules import fold_schedule
-from svcrules.ledger.scores import fold_score
+from svcrules.ledger.scores import ScoreCarry, fold_score, step_score
 from svcrules.runtime.plans import LedgerPlan
 from svcrules.runtime.results import Outcome
 
@@ -51,8 +53,9 @@ class KeyState:
     entries: list[Entry] = field(default_factory=list)
     known_from: dt.datetime | None = None
     view: Any = None
-    outputs: tuple[Any, ...] = ()
-    """Flat ``(oid, outcome, oid, outcome, ...)``: one tuple, not one per outcome."""
+    outputs: Sequence[Any] = ()
+    """Flat ``(oid, outcome, oid, outcome, ...)``: one tuple, not one per outcome (a list once
+    a step has appended to it)."""
     derived: dict[str, Derived] = field(default_factory=lambda: _NONE)
     timer: dt.datetime | None = None
 
@@ -68,6 +71,9 @@ class Timelines:
     _outputs: dict[OutId, Outcome]
     _heap: list[tuple[dt.datetime, Key]]
     _watermark: dt.datetime | None
+    _carries: dict[Key, Any]
+    """What the last fold of a score or counter key left for a one-step fold of its next entry
+    (clocks and schedules keep none: their timelines are short and their timers move)."""
 
     def _key(self, key: Key) -> KeyState:
         state = self._keys.get(key)
@@ -78,8 +84,14 @@ class Timelines:
     def _add(self, record: Record, change: Change) -> None:
         self._events[record.id] = record
         for key, entry in record.entries:
-            bisect.insort(self._key(key).entries, entry, key=lambda x: x.order)
-            change.dirty[key] = None
+            entries = self._key(key).entries
+            if not entries or entries[-1].order < entry.order:
+                entries.append(entry)  # in order: a step may fold just this entry
+                step: Entry | None = entry
+            else:
+                bisect.insort(entries, entry, key=lambda x: x.order)
+                step = None
+            change.dirty[key] = step if key not in change.dirty else None
         for oid, outcome in record.direct:
             self._set(oid, outcome, change)
 
@@ -110,9 +122,13 @@ class Timelines:
         """Re-fold dirty keys until nothing changes (the pack's derived-event graph is acyclic,
         so this ends)."""
         while change.dirty:
-            key = next(iter(change.dirty))
+            key, step = next(iter(change.dirty.items()))
             del change.dirty[key]
-            self._refold(key, change)
+            carry = self._carries.get(key) if step is not None else None
+            if carry is not None and step is not None:
+                self._step(key, step, carry, change)
+            else:
+                self._refold(key, change)
 
     def _fold(self, key: Key, state: KeyState) -> Fold:
         plan = self._plans[state.pack]
@@ -128,9 +144,42 @@ class Timelines:
             return fold_schedule(key, state.entries, state.known_from, sched, self._watermark)
         raise AssertionError(f"unknown key kind {kind!r}")
 
+    def _step(self, key: Key, entry: Entry, carry: Any, change: Change) -> None:
+        """Fold ``entry``, now the last of the key's timeline and added alone, from the state
+        the fold of the entries before it left: it only adds outputs and derived events."""
+        state = self._keys[key]
+        plan = self._plans[state.pack]
+        try:
+            if isinstance(carry, ScoreCarry):
+                new = step_score(key, entry, plan.scorecards[key[2]], carry)
+            else:
+                assert isinstance(carry, CounterCarry)
+                new = step_counter(key, entry, plan.counters[key[2]], carry)
+        except BaseException:
+            del self._carries[key]  # half moved on: the next touch re-folds from the start
+            raise
+        if new.outputs:
+            flat = state.outputs if isinstance(state.outputs, list) else list(state.outputs)
+            for oid, value in new.outputs.items():
+                self._set(oid, value, change)
+                flat += (oid, value)
+            state.outputs = flat
+        state.view = new.view
+        if new.derived:
+            if state.derived is _NONE:
+                state.derived = {}
+            state.derived.update(new.derived)
+            for derived in new.derived.values():
+                self._derive(state.pack, derived, change)
+        change.warnings.extend(new.warnings)
+
     def _refold(self, key: Key, change: Change) -> None:
         state = self._keys[key]
         new = self._fold(key, state)
+        if new.carry is not None:
+            self._carries[key] = new.carry
+        else:
+            self._carries.pop(key, None)
         flat = state.outputs
         old_outputs = dict(zip(flat[::2], flat[1::2], strict=True))
         for oid in old_outputs.keys() - new.outputs.keys():

@@ -85,6 +85,7 @@ class Ledger(Timelines):
         self._events: dict[str, Record] = {}
         self._keys: dict[Key, KeyState] = {}
         self._outputs: dict[OutId, Outcome] = {}
+        self._carries = {}
         self._heap: list[tuple[dt.datetime, Key]] = []  # ties broken by the key itself
         self._watermark: dt.datetime | None = None
         change = Change()
