@@ -8,7 +8,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import heapq
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -35,8 +35,10 @@ class Record:
     id: str
     type: str
     order: tuple[dt.datetime, str, int]
+    """``(UTC instant, id, position)``: its first entry's order when it has entries (shared)."""
     canonical: dict[str, Any] | None
-    entries: tuple[tuple[Key, Entry], ...]
+    entries: tuple[Any, ...]
+    """Flat ``(key, entry, key, entry, ...)``: one tuple, not one pair per entry."""
     direct: tuple[tuple[OutId, Outcome], ...]
 
 
@@ -47,11 +49,10 @@ _NONE: dict[Any, Any] = {}
 @dataclass(slots=True)
 class KeyState:
     """One key's timeline and what its last fold gave (flattened from ``Fold``: a ledger holds
-    one of these per clock, so every object counts)."""
+    one of these per clock, so every object counts; the pack is ``key[1]``, a schedule's
+    ``known_from`` is in ``Timelines._known``)."""
 
-    pack: str
     entries: list[Entry] = field(default_factory=list)
-    known_from: dt.datetime | None = None
     view: Any = None
     outputs: Sequence[Any] = ()
     """Flat ``(oid, outcome, oid, outcome, ...)``: one tuple, not one per outcome (a list once
@@ -72,18 +73,35 @@ class Timelines:
     _heap: list[tuple[dt.datetime, Key]]
     _watermark: dt.datetime | None
     _carries: dict[Key, Any]
+    _known: dict[Key, dt.datetime]
+    """For schedule keys: since when the subject is known (the schedule's ``known_from``)."""
     """What the last fold of a score or counter key left for a one-step fold of its next entry
     (clocks and schedules keep none: their timelines are short and their timers move)."""
 
     def _key(self, key: Key) -> KeyState:
         state = self._keys.get(key)
         if state is None:
-            state = self._keys[key] = KeyState(key[1])
+            state = self._keys[key] = KeyState()
         return state
+
+    def _seen(self, pack: str, e: Mapping[str, Any], change: Change) -> None:
+        """A subject's first event starts the schedules that apply to every known subject."""
+        subject = e.get("subject")
+        if subject is None:
+            return
+        for sched in self._plans[pack].schedules.values():
+            if sched.subjects is None:
+                key = ("schedule", pack, sched.name, str(subject))
+                self._key(key)
+                known = self._known.get(key)
+                if known is None or e["at"] < known:
+                    self._known[key] = e["at"]
+                    change.dirty[key] = None
 
     def _add(self, record: Record, change: Change) -> None:
         self._events[record.id] = record
-        for key, entry in record.entries:
+        flat = record.entries
+        for key, entry in zip(flat[::2], flat[1::2], strict=True):
             entries = self._key(key).entries
             if not entries or entries[-1].order < entry.order:
                 entries.append(entry)  # in order: a step may fold just this entry
@@ -99,7 +117,8 @@ class Timelines:
         record = self._events.pop(event_id, None)
         if record is None:
             return
-        for key, entry in record.entries:
+        flat = record.entries
+        for key, entry in zip(flat[::2], flat[1::2], strict=True):
             entries = self._keys[key].entries
             i = bisect.bisect_left(entries, entry.order, key=lambda x: x.order)
             if i < len(entries) and entries[i] is entry:
@@ -131,7 +150,7 @@ class Timelines:
                 self._refold(key, change)
 
     def _fold(self, key: Key, state: KeyState) -> Fold:
-        plan = self._plans[state.pack]
+        plan = self._plans[key[1]]
         kind = key[0]
         if kind == "clock":
             return fold_clock(key, state.entries, self._watermark, plan.clocks, plan.listened)
@@ -141,14 +160,14 @@ class Timelines:
             return fold_counter(key, state.entries, plan.counters[key[2]])
         if kind == "schedule":
             sched = plan.schedules[key[2]]
-            return fold_schedule(key, state.entries, state.known_from, sched, self._watermark)
+            return fold_schedule(key, state.entries, self._known.get(key), sched, self._watermark)
         raise AssertionError(f"unknown key kind {kind!r}")
 
     def _step(self, key: Key, entry: Entry, carry: Any, change: Change) -> None:
         """Fold ``entry``, now the last of the key's timeline and added alone, from the state
         the fold of the entries before it left: it only adds outputs and derived events."""
         state = self._keys[key]
-        plan = self._plans[state.pack]
+        plan = self._plans[key[1]]
         try:
             if isinstance(carry, ScoreCarry):
                 new = step_score(key, entry, plan.scorecards[key[2]], carry)
@@ -170,7 +189,7 @@ class Timelines:
                 state.derived = {}
             state.derived.update(new.derived)
             for derived in new.derived.values():
-                self._derive(state.pack, derived, change)
+                self._derive(key[1], derived, change)
         change.warnings.extend(new.warnings)
 
     def _refold(self, key: Key, change: Change) -> None:
@@ -193,7 +212,7 @@ class Timelines:
                 self._remove(did, change)
         for did, derived in new.derived.items():
             if old_derived.get(did) != derived:
-                self._derive(state.pack, derived, change)
+                self._derive(key[1], derived, change)
         state.view = new.view
         state.outputs = tuple(x for pair in new.outputs.items() for x in pair)
         state.derived = new.derived or _NONE
@@ -209,16 +228,16 @@ class Timelines:
             return
         cp = self._packs[pack]
         routed = Routed()
+        order = order_of(derived.at, derived.id)
         try:
             e = cp.shapes[derived.type].validate(derived.to_event())
             out: list[Any] = []
             cp.handlers[derived.type](e, out)
-            route(pack, self._plans[pack], e, out, routed)
+            route(pack, self._plans[pack], e, out, routed, order[0])
         except EventError as exc:  # a rule that fails on a derived event: said, not fatal
             change.warnings.append(f"rules on {derived.type} {derived.id} failed: {exc}")
             routed = Routed()
-        order = order_of(derived.at, derived.id)
         record = Record(
-            derived.id, derived.type, order, None, tuple(routed.entries), tuple(routed.direct)
+            derived.id, derived.type, routed.order(order), None, routed.flat(), tuple(routed.direct)
         )
         self._add(record, change)

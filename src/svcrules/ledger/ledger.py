@@ -86,6 +86,7 @@ class Ledger(Timelines):
         self._keys: dict[Key, KeyState] = {}
         self._outputs: dict[OutId, Outcome] = {}
         self._carries = {}
+        self._known = {}
         self._heap: list[tuple[dt.datetime, Key]] = []  # ties broken by the key itself
         self._watermark: dt.datetime | None = None
         change = Change()
@@ -93,7 +94,8 @@ class Ledger(Timelines):
             for sched in plan.schedules.values():
                 for subject in sched.subjects or ():
                     key = ("schedule", name, sched.name, subject)
-                    self._key(key).known_from = sched.start
+                    self._key(key)
+                    self._known[key] = sched.start
                     change.dirty[key] = None
         self._settle(change)
         if snapshot is not None:
@@ -340,9 +342,10 @@ class Ledger(Timelines):
                     )
                 ]
             )
+        order = order_of(first["at"], event_id)
         routed = Routed()
-        for pack, e, out in views:
-            route(pack, self._plans[pack], e, out, routed)
+        for pack, e, out in views:  # the event's entries share its UTC instant
+            route(pack, self._plans[pack], e, out, routed, order[0])
         if self._store is not None:  # written ahead of folding: a crash loses nothing
             at = first["at"].astimezone(dt.UTC).isoformat()
             payload = json.dumps(canonical, ensure_ascii=False, separators=(",", ":"))
@@ -352,9 +355,9 @@ class Ledger(Timelines):
         record = Record(
             event_id,
             etype,
-            order_of(first["at"], event_id),
+            routed.order(order),
             canonical,
-            tuple(routed.entries),
+            routed.flat(),
             tuple(routed.direct),
         )
         change = Change()
@@ -363,19 +366,6 @@ class Ledger(Timelines):
             self._seen(pack, e, change)
         self._settle(change)
         return self._decision(change, event_id, etype)
-
-    def _seen(self, pack: str, e: Mapping[str, Any], change: Change) -> None:
-        """A subject's first event starts the schedules that apply to every known subject."""
-        subject = e.get("subject")
-        if subject is None:
-            return
-        for sched in self._plans[pack].schedules.values():
-            if sched.subjects is None:
-                key = ("schedule", pack, sched.name, str(subject))
-                state = self._key(key)
-                if state.known_from is None or e["at"] < state.known_from:
-                    state.known_from = e["at"]
-                    change.dirty[key] = None
 
     def _decision(self, change: Change, event_id: str | None, etype: str | None) -> Decision:
         return decision(change, self._outputs, event_id, etype)
