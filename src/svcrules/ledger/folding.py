@@ -194,11 +194,10 @@ class Timelines:
 
     def _refold(self, key: Key, change: Change) -> None:
         state = self._keys[key]
+        self._carries.pop(key, None)  # stale from here on, even if the fold raises
         new = self._fold(key, state)
         if new.carry is not None:
             self._carries[key] = new.carry
-        else:
-            self._carries.pop(key, None)
         flat = state.outputs
         old_outputs = dict(zip(flat[::2], flat[1::2], strict=True))
         for oid in old_outputs.keys() - new.outputs.keys():

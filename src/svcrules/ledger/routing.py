@@ -5,6 +5,7 @@ counters; escalations, violations and clock signals stay with the event itself."
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, assert_never
@@ -38,7 +39,7 @@ class Routed:
     def flat(self) -> tuple[Any, ...]:
         """The entries as one flat ``(key, entry, key, entry, ...)`` tuple, as a record keeps
         them."""
-        return tuple(x for pair in self.entries for x in pair)
+        return tuple(itertools.chain.from_iterable(self.entries))
 
 
 def counter_key(pack: str, plan: LedgerPlan, counter: str, value: str, at: dt.datetime) -> Key:
