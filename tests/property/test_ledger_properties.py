@@ -260,3 +260,28 @@ def test_a_clock_ends_at_most_once_and_a_breach_is_reported_once(
         assert all(n <= 1 for n in ends.values()), ends
         breaches = [x for x in d.deadlines if x.status == "breached"]
         assert len({b.key for b in breaches}) == len(breaches)
+
+
+@SETTINGS
+@given(staff_events())
+def test_a_one_step_fold_equals_the_full_fold(events: list[dict[str, Any]]) -> None:
+    """Entries applied in event-time order fold one step from the state a score or counter key
+    carries; what that leaves must equal folding the key's whole timeline again."""
+    ledger = STAFF.ledger()
+    for e in sorted(events, key=lambda e: (dt.datetime.fromisoformat(e["at"]), e["id"])):
+        ledger.apply(e)
+    for key, state in ledger._keys.items():
+        if key[0] not in ("score", "counter"):
+            continue
+        full = ledger._fold(key, state)
+        assert list(state.outputs) == [x for pair in full.outputs.items() for x in pair]
+        assert dict(state.derived) == full.derived
+        if key[0] == "counter":
+            assert state.view == full.view
+        else:
+            got, want = state.view, full.view
+            assert (list(got.instants), list(got.scores), got.last) == (
+                list(want.instants),
+                list(want.scores),
+                want.last,
+            )

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from svcrules.ledger.model import Key, OutId
+from svcrules.ledger.model import Entry, Key, OutId
 from svcrules.runtime.results import (
     Decision,
     Outcome,
@@ -22,7 +22,8 @@ class Change:
     """One ``apply`` or ``advance``: outcomes as they were before it, keys to re-fold."""
 
     before: dict[OutId, Any] = field(default_factory=dict)
-    dirty: dict[Key, None] = field(default_factory=dict)
+    dirty: dict[Key, Entry | None] = field(default_factory=dict)
+    """Keys to re-fold; with the entry when that entry, added in order, is all that changed."""
     warnings: list[str] = field(default_factory=list)
 
 

@@ -1,10 +1,9 @@
-"""Ledger: the stateful evaluator on event time. It keeps each key's timeline of intents sorted
-by ``(event time, id)``, re-folds only the keys an event or a timer touches, feeds derived
-events back through the pack's rules, and reports what changed (and what it withdraws)."""
+"""Ledger: the public ``Ledger`` on top of ``folding`` (per-key state and re-fold): event
+intake (validation, duplicates, routing, the store written ahead), ``advance``, the queries,
+snapshots and replay; it reports what each call changed (and what it withdraws)."""
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import datetime as dt
 import heapq
@@ -13,19 +12,18 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from svcrules.diagnostics import Diagnostic
 from svcrules.errors import EventError, PackError, SvcrulesError, internal_error
 from svcrules.ledger import snapshot as snap
-from svcrules.ledger.changes import MISSING, Change, decision
-from svcrules.ledger.clocks import fold_clock, late_ref
-from svcrules.ledger.counters import fold_counter
-from svcrules.ledger.model import Derived, Entry, Fold, Key, OutId, order_of
+from svcrules.ledger.changes import Change, decision
+from svcrules.ledger.clocks import late_ref
+from svcrules.ledger.folding import KeyState, Record, Timelines
+from svcrules.ledger.model import Key, OutId, order_of
 from svcrules.ledger.routing import Routed, route
-from svcrules.ledger.schedules import fold_schedule
-from svcrules.ledger.scores import ScoreView, fold_score
+from svcrules.ledger.scores import ScoreView
 from svcrules.ledger.store import SqliteStore, write_error
 from svcrules.runtime.derived import DERIVED_EVENTS
 from svcrules.runtime.due import period_label
@@ -43,39 +41,7 @@ if TYPE_CHECKING:
     from svcrules.compile import CompiledPack
 
 
-@dataclass(slots=True)
-class _Record:
-    """An event the ledger holds: an accepted one (with its canonical form) or a derived one,
-    and its share of the ledger (entries on keys, its own outcomes), as tuples: compact."""
-
-    id: str
-    type: str
-    order: tuple[dt.datetime, str, int]
-    canonical: dict[str, Any] | None
-    entries: tuple[tuple[Key, Entry], ...]
-    direct: tuple[tuple[OutId, Outcome], ...]
-
-
-_NONE: dict[Any, Any] = {}
-"""The shared empty ``derived`` of a key (most keys derive nothing): never mutated."""
-
-
-@dataclass(slots=True)
-class _Key:
-    """One key's timeline and what its last fold gave (flattened from ``Fold``: a ledger holds
-    one of these per clock, so every object counts)."""
-
-    pack: str
-    entries: list[Entry] = field(default_factory=list)
-    known_from: dt.datetime | None = None
-    view: Any = None
-    outputs: tuple[Any, ...] = ()
-    """Flat ``(oid, outcome, oid, outcome, ...)``: one tuple, not one per outcome."""
-    derived: dict[str, Derived] = field(default_factory=lambda: _NONE)
-    timer: dt.datetime | None = None
-
-
-class Ledger:
+class Ledger(Timelines):
     """State on event time over one engine's compiled packs; made by ``Engine.ledger()``.
 
     Keys are independent: a clock ``(pack, case, clock)``, a scorecard period ``(pack,
@@ -116,9 +82,11 @@ class Ledger:
                     )
         self._dispatch = dispatch
         self._types = frozenset(dispatch) | DERIVED_EVENTS.keys()
-        self._events: dict[str, _Record] = {}
-        self._keys: dict[Key, _Key] = {}
+        self._events: dict[str, Record] = {}
+        self._keys: dict[Key, KeyState] = {}
         self._outputs: dict[OutId, Outcome] = {}
+        self._carries = {}
+        self._known = {}
         self._heap: list[tuple[dt.datetime, Key]] = []  # ties broken by the key itself
         self._watermark: dt.datetime | None = None
         change = Change()
@@ -126,7 +94,8 @@ class Ledger:
             for sched in plan.schedules.values():
                 for subject in sched.subjects or ():
                     key = ("schedule", name, sched.name, subject)
-                    self._key(key).known_from = sched.start
+                    self._key(key)
+                    self._known[key] = sched.start
                     change.dirty[key] = None
         self._settle(change)
         if snapshot is not None:
@@ -373,21 +342,22 @@ class Ledger:
                     )
                 ]
             )
+        order = order_of(first["at"], event_id)
         routed = Routed()
-        for pack, e, out in views:
-            route(pack, self._plans[pack], e, out, routed)
+        for pack, e, out in views:  # the event's entries share its UTC instant
+            route(pack, self._plans[pack], e, out, routed, order[0])
         if self._store is not None:  # written ahead of folding: a crash loses nothing
             at = first["at"].astimezone(dt.UTC).isoformat()
             payload = json.dumps(canonical, ensure_ascii=False, separators=(",", ":"))
             digest = snap.digest(canonical, first["at"])
             with self._writing():
                 self._store.add((event_id, at, digest, payload))
-        record = _Record(
+        record = Record(
             event_id,
             etype,
-            order_of(first["at"], event_id),
+            routed.order(order),
             canonical,
-            tuple(routed.entries),
+            routed.flat(),
             tuple(routed.direct),
         )
         change = Change()
@@ -396,124 +366,6 @@ class Ledger:
             self._seen(pack, e, change)
         self._settle(change)
         return self._decision(change, event_id, etype)
-
-    def _seen(self, pack: str, e: Mapping[str, Any], change: Change) -> None:
-        """A subject's first event starts the schedules that apply to every known subject."""
-        subject = e.get("subject")
-        if subject is None:
-            return
-        for sched in self._plans[pack].schedules.values():
-            if sched.subjects is None:
-                key = ("schedule", pack, sched.name, str(subject))
-                state = self._key(key)
-                if state.known_from is None or e["at"] < state.known_from:
-                    state.known_from = e["at"]
-                    change.dirty[key] = None
-
-    def _key(self, key: Key) -> _Key:
-        state = self._keys.get(key)
-        if state is None:
-            state = self._keys[key] = _Key(key[1])
-        return state
-
-    def _add(self, record: _Record, change: Change) -> None:
-        self._events[record.id] = record
-        for key, entry in record.entries:
-            bisect.insort(self._key(key).entries, entry, key=lambda x: x.order)
-            change.dirty[key] = None
-        for oid, outcome in record.direct:
-            self._set(oid, outcome, change)
-
-    def _remove(self, event_id: str, change: Change) -> None:
-        record = self._events.pop(event_id, None)
-        if record is None:
-            return
-        for key, entry in record.entries:
-            entries = self._keys[key].entries
-            i = bisect.bisect_left(entries, entry.order, key=lambda x: x.order)
-            if i < len(entries) and entries[i] is entry:
-                del entries[i]
-            change.dirty[key] = None
-        for oid, _ in record.direct:
-            self._set(oid, MISSING, change)
-
-    def _set(self, oid: OutId, value: Any, change: Change) -> None:
-        if oid not in change.before:
-            change.before[oid] = self._outputs.get(oid, MISSING)
-        if value is MISSING:
-            self._outputs.pop(oid, None)
-        else:
-            self._outputs[oid] = value
-
-    # --- folding --------------------------------------------------------------------------------
-
-    def _settle(self, change: Change) -> None:
-        """Re-fold dirty keys until nothing changes (the pack's derived-event graph is acyclic,
-        so this ends)."""
-        while change.dirty:
-            key = next(iter(change.dirty))
-            del change.dirty[key]
-            self._refold(key, change)
-
-    def _fold(self, key: Key, state: _Key) -> Fold:
-        plan = self._plans[state.pack]
-        kind = key[0]
-        if kind == "clock":
-            return fold_clock(key, state.entries, self._watermark, plan.clocks, plan.listened)
-        if kind == "score":
-            return fold_score(key, state.entries, plan.scorecards[key[2]])
-        if kind == "counter":
-            return fold_counter(key, state.entries, plan.counters[key[2]])
-        if kind == "schedule":
-            sched = plan.schedules[key[2]]
-            return fold_schedule(key, state.entries, state.known_from, sched, self._watermark)
-        raise AssertionError(f"unknown key kind {kind!r}")
-
-    def _refold(self, key: Key, change: Change) -> None:
-        state = self._keys[key]
-        new = self._fold(key, state)
-        flat = state.outputs
-        old_outputs = dict(zip(flat[::2], flat[1::2], strict=True))
-        for oid in old_outputs.keys() - new.outputs.keys():
-            self._set(oid, MISSING, change)
-        for oid, value in new.outputs.items():
-            if old_outputs.get(oid, MISSING) != value:
-                self._set(oid, value, change)
-        old_derived = state.derived
-        for did, derived in old_derived.items():
-            if new.derived.get(did) != derived:
-                self._remove(did, change)
-        for did, derived in new.derived.items():
-            if old_derived.get(did) != derived:
-                self._derive(state.pack, derived, change)
-        state.view = new.view
-        state.outputs = tuple(x for pair in new.outputs.items() for x in pair)
-        state.derived = new.derived or _NONE
-        change.warnings.extend(new.warnings)
-        if new.next_timer != state.timer:
-            state.timer = new.next_timer
-            if new.next_timer is not None:
-                heapq.heappush(self._heap, (new.next_timer, key))
-
-    def _derive(self, pack: str, derived: Derived, change: Change) -> None:
-        """Run the pack's rules on a derived event; its outcomes live as long as it does."""
-        if derived.type not in self._plans[pack].listened:
-            return
-        cp = self._packs[pack]
-        routed = Routed()
-        try:
-            e = cp.shapes[derived.type].validate(derived.to_event())
-            out: list[Any] = []
-            cp.handlers[derived.type](e, out)
-            route(pack, self._plans[pack], e, out, routed)
-        except EventError as exc:  # a rule that fails on a derived event: said, not fatal
-            change.warnings.append(f"rules on {derived.type} {derived.id} failed: {exc}")
-            routed = Routed()
-        order = order_of(derived.at, derived.id)
-        record = _Record(
-            derived.id, derived.type, order, None, tuple(routed.entries), tuple(routed.direct)
-        )
-        self._add(record, change)
 
     def _decision(self, change: Change, event_id: str | None, etype: str | None) -> Decision:
         return decision(change, self._outputs, event_id, etype)

@@ -87,6 +87,8 @@ class Fold:
     next_timer: dt.datetime | None = None
     view: Any = None
     warnings: tuple[str, ...] = ()
+    carry: Any = None
+    """What a one-step fold of the next in-order entry starts from (scores, counters)."""
 
 
 def _text(part: object) -> str:

@@ -5,6 +5,7 @@ counters; escalations, violations and clock signals stay with the event itself."
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, assert_never
@@ -30,6 +31,16 @@ class Routed:
     entries: list[tuple[Key, Entry]] = field(default_factory=list)
     direct: list[tuple[OutId, Outcome]] = field(default_factory=list)
 
+    def order(self, default: tuple[dt.datetime, str, int]) -> tuple[dt.datetime, str, int]:
+        """The event's order, shared with its first entry if it has one (same instant and id;
+        ids are unique, so the position never decides between two events)."""
+        return self.entries[0][1].order if self.entries else default
+
+    def flat(self) -> tuple[Any, ...]:
+        """The entries as one flat ``(key, entry, key, entry, ...)`` tuple, as a record keeps
+        them."""
+        return tuple(itertools.chain.from_iterable(self.entries))
+
 
 def counter_key(pack: str, plan: LedgerPlan, counter: str, value: str, at: dt.datetime) -> Key:
     c = plan.counters[counter]
@@ -43,14 +54,16 @@ def route(
     e: Mapping[str, Any],
     items: list[Any],
     into: Routed,
+    utc: dt.datetime | None = None,
 ) -> None:
     """Add the keys and outcomes of one pack's view ``e`` of an event and its handler's
-    ``items`` to ``into``."""
+    ``items`` to ``into``; ``utc`` is the event's instant in UTC, when the caller has it."""
     event_id: str = e["id"]
     etype: str = e["type"]
     at: dt.datetime = e["at"]
     n = len(into.entries) + len(into.direct)
-    utc = order_of(at, event_id)[0]  # one instant shared by the event's entries
+    if utc is None:
+        utc = order_of(at, event_id)[0]  # one instant shared by the event's entries
     for item in items:
         n += 1
         entry_order = (utc, event_id, n)

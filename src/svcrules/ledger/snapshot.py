@@ -17,11 +17,19 @@ FORMAT = "svcrules-ledger"
 VERSION = 1
 
 
+_PLAIN = frozenset({str, int, float, bool})
+"""Types ``canonical`` returns as they are."""
+
+
 def canonical(value: Any) -> Any:
     """Plain JSON data for an event: instants and dates as ISO text, exact numbers as text,
     absent (None) fields dropped; validating it again gives the same event."""
-    if isinstance(value, Mapping):
-        return {str(k): canonical(v) for k, v in value.items() if v is not None}
+    if isinstance(value, Mapping):  # plain text and numbers (most fields) skip the call
+        return {
+            str(k): v if type(v) in _PLAIN else canonical(v)
+            for k, v in value.items()
+            if v is not None
+        }
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
     if isinstance(value, Decimal):
