@@ -197,9 +197,12 @@ def test_durable_backend_decides_like_the_compiled_evaluator(
     compared = 0
     decided = 0
 
+    # derandomize: the same examples every run, so the floor on events with outcomes below is
+    # a fixed fact about this test, never a coin toss
     @settings(
         max_examples=80,
         deadline=None,
+        derandomize=True,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
     @given(st.lists(strategies.events(pack, near=near, at=at), min_size=4, max_size=30))
