@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import shutil
 import subprocess
 import sys
@@ -79,3 +80,35 @@ def test_the_api_contract_names_exist() -> None:
     assert issubclass(svcrules.PackError, ValueError)
     assert issubclass(svcrules.PackNotFoundError, LookupError)
     assert issubclass(svcrules.EventError, ValueError)
+
+
+def _signatures(obj: object) -> list[tuple[str, object]]:
+    """(parameter or "return", annotation) of a callable; [] when it has no signature."""
+    try:
+        sig = inspect.signature(obj)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return []
+    out: list[tuple[str, object]] = [(p.name, p.annotation) for p in sig.parameters.values()]
+    return [*out, ("return", sig.return_annotation)]
+
+
+def test_no_any_in_the_public_signatures() -> None:
+    """What other systems code against is typed: no ``Any`` in a signature of ``__all__``."""
+    found = []
+    for name in svcrules.__all__:
+        obj = getattr(svcrules, name)
+        members: list[tuple[str, object]] = [(name, obj)]
+        if inspect.isclass(obj):
+            for attr, value in vars(obj).items():
+                if attr.startswith("_") and attr != "__init__":
+                    continue
+                target = value.fget if isinstance(value, property) else value
+                if callable(target):
+                    members.append((f"{name}.{attr}", target))
+        for where, member in members:
+            if not callable(member):
+                continue
+            for param, annotation in _signatures(member):
+                if "Any" in str(annotation):
+                    found.append(f"{where} {param}: {annotation}")
+    assert not found, "\n".join(found)

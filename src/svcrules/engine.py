@@ -168,7 +168,7 @@ class Engine:
 
     def ledger(
         self,
-        snapshot: Mapping[str, Any] | None = None,
+        snapshot: Mapping[str, object] | None = None,
         *,
         store: str | os.PathLike[str] | None = None,
     ) -> Ledger:

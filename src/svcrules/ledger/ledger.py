@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from svcrules.diagnostics import Diagnostic
+from svcrules.diagnostics import Diagnostic, JSONObject, JSONValue
 from svcrules.errors import EventError, PackError, SvcrulesError, internal_error
 from svcrules.ledger import snapshot as snap
 from svcrules.ledger.changes import Change, decision
@@ -25,6 +25,7 @@ from svcrules.ledger.model import Key, OutId, order_of
 from svcrules.ledger.routing import Routed, route
 from svcrules.ledger.scores import ScoreView
 from svcrules.ledger.store import SqliteStore, write_error
+from svcrules.runtime.batch import rejected_id
 from svcrules.runtime.derived import DERIVED_EVENTS
 from svcrules.runtime.due import period_label
 from svcrules.runtime.events import Event, check_envelope, parse_instant
@@ -55,9 +56,9 @@ class Ledger(Timelines):
     def __init__(
         self,
         compiled: Sequence[CompiledPack],
-        params: Sequence[Mapping[str, Any]],
+        params: Sequence[Mapping[str, object]],
         *,
-        snapshot: Mapping[str, Any] | None = None,
+        snapshot: Mapping[str, object] | None = None,
         store: str | os.PathLike[str] | None = None,
     ) -> None:
         self._store: SqliteStore | None = None
@@ -109,7 +110,10 @@ class Ledger(Timelines):
                 raise
             self._store = opened
         if snapshot is not None:
-            self.replay(snapshot["events"], snapshot.get("watermark"))
+            events, watermark = snapshot["events"], snapshot.get("watermark")
+            # check_snapshot refused any other shape (snapshot.format): events, watermark
+            assert isinstance(events, list) and (watermark is None or isinstance(watermark, str))
+            self.replay(events, watermark)
 
     # --- the API ------------------------------------------------------------------------------
 
@@ -118,7 +122,7 @@ class Ledger(Timelines):
         """The latest ``now`` given to ``advance`` (None before the first)."""
         return self._watermark
 
-    def apply(self, event: Mapping[str, Any] | Event) -> Decision:
+    def apply(self, event: Mapping[str, object] | Event) -> Decision:
         """Fold ``event`` in at its place in event time; what it changed, including outcomes
         withdrawn (``retracted``). The same event again is a no-op (an empty decision); the
         same id with other content raises ``EventError`` (``event.conflicting-duplicate``)."""
@@ -129,7 +133,7 @@ class Ledger(Timelines):
         except Exception as exc:  # a bug in svcrules must still reach the caller as its error
             raise internal_error(EventError, "event.internal", "in the ledger", exc) from exc
 
-    def apply_many(self, events: Iterable[Any]) -> Iterator[Decision | Rejection]:
+    def apply_many(self, events: Iterable[object]) -> Iterator[Decision | Rejection]:
         """A ``Decision`` or a ``Rejection`` per event, in input order; never stops for a bad
         event. With a store, events are committed in batches of ``STORE_BATCH``, each before
         its decisions are yielded."""
@@ -149,11 +153,7 @@ class Ledger(Timelines):
         try:
             return self.apply(event)
         except EventError as exc:
-            raw = event.to_mapping() if isinstance(event, Event) else event
-            event_id = raw.get("id") if isinstance(raw, Mapping) else None
-            return Rejection(
-                event_id=None if event_id is None else str(event_id), index=index, error=exc
-            )
+            return Rejection(event_id=rejected_id(event), index=index, error=exc)
 
     def close(self) -> None:
         """Close the store, if any (an in-memory ledger has nothing to close)."""
@@ -247,18 +247,19 @@ class Ledger(Timelines):
                 latest = view
         return latest.at(None) if latest is not None else plan.base
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self) -> JSONObject:
         """The ledger as plain JSON data: format version, packs (name, version, edition, params
         digest), watermark and the accepted events in canonical ``(at, id)`` order."""
+        events: list[JSONValue] = list(self.accepted_events())
         return {
             "format": snap.FORMAT,
             "version": snap.VERSION,
             "packs": [dict(p) for p in self._identity],
             "watermark": self._watermark.isoformat() if self._watermark else None,
-            "events": self.accepted_events(),
+            "events": events,
         }
 
-    def accepted_events(self) -> list[dict[str, Any]]:
+    def accepted_events(self) -> list[JSONObject]:
         """Every accepted event in canonical JSON form, in ``(at, id)`` order: what a durable
         store keeps; ``replay`` (or ``Engine.ledger(snapshot=...)``) rebuilds the ledger."""
         records = sorted(
@@ -267,7 +268,7 @@ class Ledger(Timelines):
         return [dict(r.canonical) for r in records if r.canonical is not None]
 
     def replay(
-        self, events: Iterable[Mapping[str, Any]], watermark: dt.datetime | str | None = None
+        self, events: Iterable[Mapping[str, object]], watermark: dt.datetime | str | None = None
     ) -> None:
         """Apply accepted events (any order) and advance to ``watermark``: the constructor path
         of snapshots and stores. Raises ``EventError`` on an event this ledger refuses."""

@@ -64,6 +64,8 @@ def check_snapshot(snapshot: Any, expected: list[dict[str, Any]]) -> None:
         not isinstance(snapshot, Mapping)
         or snapshot.get("format") != FORMAT
         or not isinstance(snapshot.get("events"), list)
+        or not all(isinstance(e, Mapping) for e in snapshot["events"])
+        or not (snapshot.get("watermark") is None or isinstance(snapshot.get("watermark"), str))
     ):
         raise PackError(
             [
