@@ -113,17 +113,43 @@ def _late_meeting(
 def _late(
     fold: Fold, key: Key, plan: SchedulePlan, subject: str, occurrence: dt.datetime, at: dt.datetime
 ) -> None:
-    did = derived_id(key, "late", occurrence)
-    meta = plan.meta
     late_by = at - occurrence
-    fold.outputs[(*key, "late", occurrence.isoformat())] = Violation(
+    message = (
+        f"schedule {plan.name}: the occurrence of {occurrence.isoformat()} was met late, "
+        f"at {at.astimezone(occurrence.tzinfo).isoformat()}"
+    )
+    extra: dict[str, object] = {"late_by_minutes": late_by / dt.timedelta(minutes=1)}
+    _report(fold, key, plan, subject, "late", occurrence, at, message, late_by, extra)
+
+
+def _missed(fold: Fold, key: Key, plan: SchedulePlan, subject: str, at: dt.datetime) -> None:
+    message = (
+        f"schedule {plan.name}: the occurrence of {at.isoformat()} passed without "
+        f"{' or '.join(plan.met_by)}"
+    )
+    _report(fold, key, plan, subject, "missed", at, at, message, None, {})
+
+
+def _report(
+    fold: Fold,
+    key: Key,
+    plan: SchedulePlan,
+    subject: str,
+    what: str,
+    occurrence: dt.datetime,
+    at: dt.datetime,
+    message: str,
+    observed: dt.timedelta | None,
+    extra: dict[str, object],
+) -> None:
+    """An occurrence missed or met late: a violation, and the derived ``schedule.<what>``."""
+    did = derived_id(key, what, occurrence)
+    meta = plan.meta
+    fold.outputs[(*key, what, occurrence.isoformat())] = Violation(
         rule=meta.rule,
         severity=meta.severity,
-        message=(
-            f"schedule {plan.name}: the occurrence of {occurrence.isoformat()} was met late, "
-            f"at {at.astimezone(occurrence.tzinfo).isoformat()}"
-        ),
-        observed=late_by,
+        message=message,
+        observed=observed,
         limit=occurrence,
         subject=subject,
         cite=meta.cite,
@@ -131,41 +157,10 @@ def _late(
         pack_version=meta.pack_version,
         event_id=did,
     )
-    fold.derived[did] = Derived(
-        did,
-        "schedule.late",
-        at,
-        {
-            "schedule": plan.name,
-            "occurrence": occurrence,
-            "rule": meta.rule,
-            "subject": subject,
-            "late_by_minutes": late_by / dt.timedelta(minutes=1),
-        },
-    )
-
-
-def _missed(fold: Fold, key: Key, plan: SchedulePlan, subject: str, at: dt.datetime) -> None:
-    did = derived_id(key, "missed", at)
-    meta = plan.meta
-    fold.outputs[(*key, "missed", at.isoformat())] = Violation(
-        rule=meta.rule,
-        severity=meta.severity,
-        message=(
-            f"schedule {plan.name}: the occurrence of {at.isoformat()} passed without "
-            f"{' or '.join(plan.met_by)}"
-        ),
-        observed=None,
-        limit=at,
-        subject=subject,
-        cite=meta.cite,
-        pack=meta.pack,
-        pack_version=meta.pack_version,
-        event_id=did,
-    )
-    fold.derived[did] = Derived(
-        did,
-        "schedule.missed",
-        at,
-        {"schedule": plan.name, "occurrence": at, "rule": meta.rule, "subject": subject},
-    )
+    fields = {
+        "schedule": plan.name,
+        "occurrence": occurrence,
+        "rule": meta.rule,
+        "subject": subject,
+    }
+    fold.derived[did] = Derived(did, f"schedule.{what}", at, {**fields, **extra})
