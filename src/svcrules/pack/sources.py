@@ -414,18 +414,7 @@ def _compose(text: str, file: str | None) -> Document:
         _refuse_anchors(text, file)
         root = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise PackError(
-            [
-                Diagnostic(
-                    "pack.syntax",
-                    f"YAML syntax error: {exc.problem or exc.context}",
-                    file=file,
-                    line=mark.line + 1 if mark else None,
-                    column=mark.column + 1 if mark else None,
-                )
-            ]
-        ) from None
+        raise _marked(exc, f"YAML syntax error: {exc.problem or exc.context}", file) from None
     except yaml.YAMLError as exc:
         raise PackError([Diagnostic("pack.syntax", f"YAML error: {exc}", file=file)]) from None
     if root is None:
@@ -434,18 +423,7 @@ def _compose(text: str, file: str | None) -> Document:
     try:
         data = composer.build(root, "$")
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise PackError(
-            [
-                Diagnostic(
-                    "pack.syntax",
-                    f"YAML value error: {exc.problem or exc}",
-                    file=file,
-                    line=mark.line + 1 if mark else None,
-                    column=mark.column + 1 if mark else None,
-                )
-            ]
-        ) from None
+        raise _marked(exc, f"YAML value error: {exc.problem or exc}", file) from None
     except (yaml.YAMLError, ValueError, TypeError, ArithmeticError) as exc:
         raise PackError(
             [Diagnostic("pack.syntax", f"YAML value error: {exc}", file=file)]
@@ -453,3 +431,11 @@ def _compose(text: str, file: str | None) -> Document:
     if composer.problems:
         raise PackError(composer.problems)
     return Document(data, file, composer.keys, composer.values)
+
+
+def _marked(exc: yaml.MarkedYAMLError, message: str, file: str | None) -> PackError:
+    """A ``pack.syntax`` error at the position the YAML parser marked."""
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else None
+    column = mark.column + 1 if mark else None
+    return PackError([Diagnostic("pack.syntax", message, file=file, line=line, column=column)])
