@@ -285,3 +285,27 @@ def test_plug_in_packs_are_found_through_entry_points(
     infos = {i.name: i for i in svcrules.list_packs()}
     assert infos["mini"].origin == "plugin" and infos["mini"].version == "1.0"
     assert svcrules.load_pack("mini").source == str(mini_pack_path)
+
+
+def test_a_plug_in_that_fails_to_load_is_named_with_its_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from importlib import metadata
+
+    from svcrules.pack import registry
+
+    ep = metadata.EntryPoint(
+        name="broken", value="no_such_module_xyz:PACK", group=registry.ENTRY_POINT_GROUP
+    )
+
+    def entry_points(**kw: str) -> list[metadata.EntryPoint]:
+        return [ep] if kw.get("group") == registry.ENTRY_POINT_GROUP else []
+
+    monkeypatch.setattr(metadata, "entry_points", entry_points)
+    with pytest.raises(svcrules.PackNotFoundError) as err:
+        svcrules.load_pack("broken")
+    (d,) = err.value.diagnostics
+    assert d.code == "pack.plugin-broken"
+    assert "no_such_module_xyz:PACK" in d.message and "ModuleNotFoundError" in d.message
+    # the other packs are still listed
+    assert "power-grid" in {i.name for i in svcrules.list_packs()}

@@ -47,16 +47,39 @@ def builtin_dir() -> Path:
 
 
 def _plugin_packs() -> dict[str, Path]:
+    return _plugins()[0]
+
+
+def _plugins() -> tuple[dict[str, Path], dict[str, str]]:
+    """Plug-in packs by name, and the plug-ins that failed to load (name -> what went wrong)."""
     found: dict[str, Path] = {}
+    broken: dict[str, str] = {}
     for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
         try:
             target = ep.load()
             if callable(target):
                 target = target()
             found[ep.name] = Path(str(target))
-        except Exception:  # a broken plug-in must not break the listing of the others
-            continue
-    return found
+        except Exception as exc:  # a broken plug-in must not break the listing of the others
+            broken[ep.name] = f"entry point {ep.value!r}: {type(exc).__name__}: {exc}"
+    return found, broken
+
+
+def _broken_plugin(name: str) -> PackNotFoundError | None:
+    """The error for a plug-in pack of this name that is registered but fails to load."""
+    problem = _plugins()[1].get(name)
+    if problem is None:
+        return None
+    return PackNotFoundError(
+        [
+            Diagnostic(
+                "pack.plugin-broken",
+                f"plug-in pack {name!r} is registered ({ENTRY_POINT_GROUP}) but fails to "
+                f"load: {problem}",
+                hint="fix or reinstall the distribution that registers it",
+            )
+        ]
+    )
 
 
 def _pack_file(directory: Path) -> Path | None:
@@ -96,6 +119,9 @@ def _resolve(name_or_path: str | Path, relative_to: Path | None = None) -> Path:
                 return found
         elif p.is_file():
             return p
+    broken = None if looks_like_path else _broken_plugin(text)
+    if broken is not None:
+        raise broken
     known = sorted(info.name for info in list_packs())
     raise PackNotFoundError(
         [
@@ -144,6 +170,9 @@ def resolve_base(
         raise _outside(name, f"it leads outside {str(root)!r}")
     if resolved.is_file():
         return resolved, False
+    broken = None if _looks_like_path(name) else _broken_plugin(name)
+    if broken is not None:
+        raise broken
     raise PackNotFoundError(
         [
             Diagnostic(
