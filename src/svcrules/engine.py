@@ -29,7 +29,7 @@ from svcrules.runtime import (
     Rejection,
 )
 from svcrules.runtime.batch import each
-from svcrules.runtime.events import Event, check_envelope
+from svcrules.runtime.events import Event, EventShape, check_envelope
 from svcrules.runtime.intents import CountIntent, Intent, ScheduleIntent
 
 PackSource = str | Path | Mapping[str, object] | Pack
@@ -81,20 +81,18 @@ class Engine:
             raise PackError(
                 [Diagnostic("engine.duplicate-pack", f"a pack is loaded twice: {names}")]
             )
-        dispatch: dict[str, list[tuple[Any, Any]]] = {}
+        dispatch: dict[str, list[tuple[EventShape, Any]]] = {}
         for cp in self.compiled:
             for etype, shape in cp.shapes.items():
-                dispatch.setdefault(etype, []).append((shape.validate, cp.handlers[etype]))
-        # event type -> (validate, compiled handler) per pack declaring it: decided once here
+                dispatch.setdefault(etype, []).append((shape, cp.handlers[etype]))
+        # event type -> (event shape, compiled handler) per pack declaring it: decided once here
         self._dispatch = {t: tuple(steps) for t, steps in dispatch.items()}
         # The usual case, one pack declaring the type: its fast-path validator, full validator
         # and handler, so that evaluate() makes no call it does not need.
         self._single = {
-            t: (cp.shapes[t].fast_path, cp.shapes[t].validate_fully, cp.handlers[t])
-            for t, steps in self._dispatch.items()
-            if len(steps) == 1
-            for cp in self.compiled
-            if t in cp.shapes
+            t: (shape.fast_path, shape.validate_fully, handle)
+            for t, ((shape, handle), *more) in self._dispatch.items()
+            if not more
         }
 
     @property
@@ -115,8 +113,8 @@ class Engine:
             raise AssertionError("unreachable: check_envelope accepted an unknown type")
         out: list[Outcome | Intent] = []
         event_id: str | None = None
-        for validate, handle in steps:
-            e = validate(event)
+        for shape, handle in steps:
+            e = shape.validate(event)
             event_id = e["id"]
             handle(e, out)
         return event_id, etype, out
@@ -126,7 +124,7 @@ class Engine:
         try:
             etype = event.get("type") if type(event) is dict else None
             single = self._single.get(etype) if type(etype) is str else None
-            if single is not None and type(event) is dict:  # raw_outcomes() inlined, one pack
+            if single is not None and type(event) is dict:  # raw_outcomes(), one pack, inlined
                 fast, full, handle = single
                 try:
                     e = fast(event)
