@@ -15,6 +15,7 @@ import pytest
 import svcrules
 from svcrules.cli import main
 from svcrules.scale import apply_frame, apply_rows, evaluate_rows
+from svcrules.scale.rows import events_of_table
 from tests.scale_events import frame, table, year
 
 
@@ -59,3 +60,32 @@ def test_import_svcrules_loads_no_dataframe_library() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 3, 8_192])
+def test_events_of_table_leaves_out_null_cells_only(chunk_rows: int) -> None:
+    import datetime as dt
+
+    import pyarrow as pa
+
+    at = dt.datetime(2025, 1, 2, 3, 4, tzinfo=dt.UTC)
+    t = pa.table(
+        {
+            "id": ["a", "b", "c", "d"],
+            "n": pa.array([1, None, 0, None], pa.int64()),
+            "at": pa.array([at, at, None, at], pa.timestamp("us", tz="UTC")),
+            "items": pa.array([["x", None], None, [], ["y"]]),
+            "flag": [False, None, True, None],
+            "unused": pa.array([None] * 4, pa.string()),
+        }
+    )
+    want = [
+        {"id": "a", "n": 1, "at": at, "items": ["x", None], "flag": False},
+        {"id": "b", "at": at},
+        {"id": "c", "n": 0, "items": [], "flag": True},
+        {"id": "d", "at": at, "items": ["y"]},
+    ]
+    for source in (t, t.to_batches()[0], pa.concat_tables([t.slice(0, 1), t.slice(1)])):
+        got = list(events_of_table(source, chunk_rows=chunk_rows))
+        assert got == want
+        assert [list(e) for e in got] == [list(e) for e in want]  # fields in column order

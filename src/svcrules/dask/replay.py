@@ -33,8 +33,12 @@ class ReplayReport:
     partitions: int
     outcomes: int
     components: int
+    """Components of two or more linked key values (a value linked to none is not counted)."""
     until: dt.datetime | None
     seconds: float
+    linked: int = 0
+    """Entries of the key map built on the client and shipped to each worker: the linked key
+    values that are not their component's label (its size bounds the client, see scale.md)."""
 
     def frame(self) -> dd.DataFrame:
         """The outcome table, lazily, from ``out/outcomes``."""
@@ -118,6 +122,7 @@ def replay(
         partitions=n,
         outcomes=int(sum(sizes)),
         components=len(set(labels.values())),
+        linked=len(labels),
         until=until if isinstance(until, dt.datetime) else instant(until),
         seconds=time.perf_counter() - start,
     )

@@ -78,8 +78,16 @@ class Components:
                 first = lo
 
     def labels(self) -> dict[str, str]:
-        """Every node in a component of two or more, to its label (its smallest node)."""
-        return {x: self._find(x) for x in list(self._parent)}
+        """Every node in a component of two or more, to its label (its smallest node); the
+        label itself is left out (a node not in the map is its own label), so the map that is
+        built on the client and shipped to every worker holds one entry per linked value that
+        is not a component's smallest."""
+        out = {}
+        for x in list(self._parent):
+            root = self._find(x)
+            if root != x:
+                out[x] = root
+        return out
 
 
 def links(records: Iterable[Mapping[str, Any]], fields: Sequence[str]) -> set[tuple[str, ...]]:

@@ -32,7 +32,9 @@ def evaluate_parquet(
     import pyarrow.parquet as pq
 
     events = outcomes = rejections = 0
-    reader = pq.ParquetFile(source)
+    # no pre-buffering: it coalesces reads ahead across row groups, and on a file of many
+    # small row groups its cache grew with the row groups read (63 -> 117 MB over 40 batches)
+    reader = pq.ParquetFile(source, pre_buffer=False)
     with pq.ParquetWriter(out, arrow_schema()) as writer:
         for batch in reader.iter_batches(batch_size=batch_rows):
             rows = evaluate_rows(engine, events_of_table(batch))
