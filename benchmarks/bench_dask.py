@@ -1,23 +1,35 @@
-"""Scale-out: events per second of ``svcrules.dask.evaluate`` (stateless) and
-``svcrules.dask.replay`` (stateful, shuffled by key) on a LocalCluster of 1 and 2 worker
-processes, peak memory per worker, and the peak RSS of ``svcrules eval --parquet`` for two input
-sizes (it should stay flat: it streams row groups).
+"""Scale-out: events per second of ``svcrules.dask.evaluate`` (stateless, outcomes written to
+Parquet) and ``svcrules.dask.replay`` (stateful, shuffled by key) on a LocalCluster of 1 and 2
+worker processes, peak RSS per worker, the size of the replay's key map (built on the client),
+and the peak RSS of ``svcrules eval --parquet`` over several input sizes (it must stay flat: it
+streams row groups).
 
 Events: the power-grid sample month (examples/power-grid-events.jsonl, the valid lines) repeated
-with ids and cases renamed per copy, written to Parquet. Sizes are printed; the full run is
-sized for a 2-core machine (see benchmarks/README.md, "Scale-out").
+with ids and cases renamed per copy, written to Parquet in row groups of 131 072 rows.
+
+    python benchmarks/bench_dask.py                          # the figures of benchmarks/README.md
+    python benchmarks/bench_dask.py --only cli --cli 1e6,1e7 # one part, other sizes
+    SVCRULES_BENCH_QUICK=1 python benchmarks/bench_dask.py   # CI-size smoke run
+
+``--dir D`` keeps the generated files in D and reuses them on the next run. Every phase prints
+the machine's load average before and after it: on a shared machine the figures depend on it.
 """
 
 from __future__ import annotations
 
+import argparse
+import os
+import pickle
 import resource
 import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
+from typing import Any
 
-from _common import ROOT, info_line, machine, scaled
+from _common import QUICK, ROOT, info_line, machine
 
 sys.path.insert(0, str(ROOT))
 
@@ -29,28 +41,45 @@ from distributed import Client, LocalCluster
 from tests.scale_events import sample, table
 
 import svcrules.dask as sd
+from svcrules.scale.keys import label_map, node
 
 PACK = "power-grid"
-STATELESS = scaled(1_000_000, 5_000)
-STATEFUL = scaled(200_000, 3_000)
-CLI_SIZES = (scaled(200_000, 2_000), scaled(1_000_000, 8_000))
+ROW_GROUP = 5_000 if QUICK else 131_072
+EVENTS = 5_000 if QUICK else 10_000_000
+REPLAYED = 3_000 if QUICK else 1_000_000
+CLI_SIZES = (2_000, 8_000) if QUICK else (1_000_000, 3_000_000, 10_000_000)
+KEYMAP_CASES = 10_000 if QUICK else 1_000_000
+
+
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load avg {one:.1f} (1 min) {five:.1f} (5 min)"
 
 
 def write_events(path: Path, n: int) -> int:
+    """``n`` generated events in ``path`` (reused if it already holds ``n``)."""
+    if path.exists() and pq.ParquetFile(path).metadata.num_rows == n:
+        return n
     base = table([e for e in sample(PACK) if e["at"][-6] in "+-" and e.get("area") != "suburban"])
-    written = 0
+    copies = max(1, ROW_GROUP // base.num_rows)
+    written, k = 0, 0
     with pq.ParquetWriter(path, base.schema) as w:
-        k = 0
         while written < n:
-            t = base.slice(0, min(base.num_rows, n - written))
-            tag = f"k{k}-"
-            t = t.set_column(t.schema.get_field_index("id"), "id", pc.binary_join_element_wise(
-                pa.scalar(tag), t["id"], ""))  # fmt: skip
-            t = t.set_column(t.schema.get_field_index("case"), "case", pc.binary_join_element_wise(
-                t["case"], pa.scalar(f"~{k}"), ""))  # fmt: skip
-            w.write_table(t)
-            written += t.num_rows
-            k += 1
+            parts = []
+            for _ in range(copies):  # one row group of whole copies per write
+                t = base.slice(0, min(base.num_rows, n - written))
+                if not t.num_rows:
+                    break
+                tag = pa.scalar(f"k{k}-")
+                t = t.set_column(t.schema.get_field_index("id"), "id",
+                                 pc.binary_join_element_wise(tag, t["id"], ""))  # fmt: skip
+                i = t.schema.get_field_index("case")
+                t = t.set_column(i, "case", pc.binary_join_element_wise(t["case"],
+                                 pa.scalar(f"~{k}"), ""))  # fmt: skip
+                parts.append(t)
+                written += t.num_rows
+                k += 1
+            w.write_table(pa.concat_tables(parts))
     return written
 
 
@@ -59,31 +88,35 @@ def worker_peak_mb(client: Client) -> list[float]:
     return [v / 1024 for v in peaks.values()]
 
 
-def run_cluster(workers: int, src: Path, stateful_src: Path, tmp: Path) -> dict[str, float]:
-    with (
-        LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                     dashboard_address=None, memory_limit="8GiB") as cluster,  # fmt: skip
-        Client(cluster) as client,
-    ):
+def cluster(workers: int) -> LocalCluster:
+    return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                        dashboard_address=None, memory_limit="8GiB")  # fmt: skip
+
+
+def stateless(workers: int, src: Path, n: int, tmp: Path) -> dict[str, Any]:
+    with cluster(workers) as c, Client(c) as client:
         ddf = dd.read_parquet(str(src), dtype_backend="pyarrow", split_row_groups=True)
-        ddf = ddf.repartition(npartitions=max(4, workers * 4))
+        before = load()
         start = time.perf_counter()
-        rows = len(sd.evaluate(ddf, PACK))
-        stateless_s = time.perf_counter() - start
-        events = dd.read_parquet(str(stateful_src), dtype_backend="pyarrow")
-        events = events.repartition(npartitions=max(4, workers * 4))
+        sd.evaluate(ddf, PACK).to_parquet(str(tmp / f"stateless-{workers}"))
+        seconds = time.perf_counter() - start
+        rows = pq.ParquetDataset(str(tmp / f"stateless-{workers}")).read(columns=[]).num_rows
+        return {"eps": n / seconds, "s": seconds, "rows": rows, "parts": ddf.npartitions,
+                "peak": worker_peak_mb(client), "load": f"{before}; after: {load()}"}  # fmt: skip
+
+
+def stateful(workers: int, src: Path, n: int, tmp: Path) -> dict[str, Any]:
+    with cluster(workers) as c, Client(c) as client:
+        events = dd.read_parquet(str(src), dtype_backend="pyarrow", split_row_groups=True)
+        before = load()
         report = sd.replay(events, PACK, out=tmp / f"replay-{workers}", npartitions=workers * 8)
-        peak = worker_peak_mb(client)
-    return {
-        "stateless_eps": STATELESS / stateless_s,
-        "stateless_rows": rows,
-        "stateful_eps": STATEFUL / report.seconds,
-        "stateful_outcomes": report.outcomes,
-        "peak_mb": max(peak),
-    }
+        return {"eps": n / report.seconds, "s": report.seconds, "rows": report.outcomes,
+                "parts": report.partitions, "linked": report.linked,
+                "peak": worker_peak_mb(client), "load": f"{before}; after: {load()}"}  # fmt: skip
 
 
-def cli_peak_mb(src: Path, out: Path) -> tuple[float, float]:
+def cli_run(src: Path, out: Path) -> tuple[float, float]:
+    """Peak RSS (MB) and seconds of ``svcrules eval --parquet`` as a child process."""
     code = (
         "import resource, subprocess, sys, time; t = time.perf_counter();"
         f"subprocess.run([sys.executable, '-m', 'svcrules', 'eval', {PACK!r}, '--parquet', "
@@ -96,35 +129,77 @@ def cli_peak_mb(src: Path, out: Path) -> tuple[float, float]:
     return float(mb), float(seconds)
 
 
+def keymap(cases: int) -> tuple[float, float]:
+    """Bytes per entry of the replay's key map on the client (``tracemalloc`` peak while it is
+    built, the links and their strings included; and the map's pickle, shipped to each worker):
+    ``cases`` cases, each linked to one of ``cases // 20`` subjects (one per twenty cases)."""
+    tracemalloc.start()  # the links as the scans return them, their strings, the map
+    links = [(node("case", f"C{i:09d}"), node("subject", f"S{i % (cases // 20):07d}"))
+             for i in range(cases)]  # fmt: skip
+    labels = label_map(links)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak / len(labels), len(pickle.dumps(labels)) / len(labels)
+
+
+def run_cli(files: Path, out: Path, sizes: list[int]) -> None:
+    peaks = []
+    for n in sizes:
+        path = files / f"events-{n}.parquet"
+        write_events(path, n)
+        before = load()
+        mb, seconds = cli_run(path, out / f"cli-{n}-out.parquet")
+        peaks.append(mb)
+        print(f"  svcrules eval --parquet, {n:,} events: peak RSS {mb:.0f} MB, {seconds:.0f} s, "
+              f"{n / seconds:,.0f} events/s ({before}; after: {load()})", flush=True)  # fmt: skip
+    info_line("eval_parquet_peak_rss_large_vs_small", peaks[-1] / peaks[0])
+
+
+def run_dask(files: Path, out: Path, n: int, replayed: int, workers: list[int]) -> None:
+    src, part = files / f"events-{n}.parquet", files / f"events-{replayed}.parquet"
+    write_events(src, n)
+    write_events(part, replayed)
+    results: dict[str, dict[int, dict[str, Any]]] = {"stateless": {}, "replay": {}}
+    for w in workers:
+        for name, fn, size, path in (("stateless", stateless, n, src),
+                                     ("replay", stateful, replayed, part)):  # fmt: skip
+            r = results[name][w] = fn(w, path, size, out)
+            print(f"  {w} worker(s), {name}: {size:,} events in {r['s']:.0f} s = "
+                  f"{r['eps']:,.0f} events/s, {r['rows']:,} outcome rows, {r['parts']} "
+                  f"partitions, peak RSS per worker {max(r['peak']):.0f} MB"
+                  + (f", key map {r['linked']:,} entries" if "linked" in r else "")
+                  + f" ({r['load']})", flush=True)  # fmt: skip
+    if 1 in workers and 2 in workers:
+        for name, label in (("stateless", "stateless"), ("replay", "stateful")):
+            info_line(f"dask_{label}_speedup_2_vs_1",
+                      results[name][2]["eps"] / results[name][1]["eps"])  # fmt: skip
+    per_entry, shipped = keymap(KEYMAP_CASES)
+    print(f"  replay key map on the client: {per_entry:.0f} B per entry while built (links "
+          f"included), {shipped:.0f} B per entry pickled to each worker "
+          f"({KEYMAP_CASES:,} linked cases)")  # fmt: skip
+
+
 def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--only", choices=("cli", "dask"), help="run one part only")
+    ap.add_argument("--events", type=float, default=EVENTS, help="stateless Dask events")
+    ap.add_argument("--replayed", type=float, default=REPLAYED, help="stateful Dask events")
+    ap.add_argument("--cli", default=",".join(map(str, CLI_SIZES)), help="eval --parquet sizes")
+    ap.add_argument("--workers", default="1,2", help="LocalCluster sizes, comma-separated")
+    ap.add_argument("--dir", type=Path, help="keep (and reuse) the generated files here")
+    args = ap.parse_args()
     print(machine())
-    with tempfile.TemporaryDirectory() as d:
-        tmp = Path(d)
-        src, stateful_src = tmp / "events.parquet", tmp / "stateful.parquet"
-        write_events(src, STATELESS)
-        write_events(stateful_src, STATEFUL)
-        print(f"events: {STATELESS} stateless, {STATEFUL} stateful ({PACK}, Parquet)")
-        results = {w: run_cluster(w, src, stateful_src, tmp) for w in (1, 2)}
-        for w, r in results.items():
-            print(
-                f"  {w} worker(s): stateless {r['stateless_eps']:,.0f} events/s "
-                f"({r['stateless_rows']:,} outcome rows); stateful replay "
-                f"{r['stateful_eps']:,.0f} events/s ({r['stateful_outcomes']:,} outcomes); "
-                f"peak RSS per worker {r['peak_mb']:.0f} MB"
-            )
-        info_line("dask_stateless_speedup_2_vs_1",
-                  results[2]["stateless_eps"] / results[1]["stateless_eps"])  # fmt: skip
-        info_line("dask_stateful_speedup_2_vs_1",
-                  results[2]["stateful_eps"] / results[1]["stateful_eps"])  # fmt: skip
-        peaks = []
-        for n in CLI_SIZES:
-            path = tmp / f"cli-{n}.parquet"
-            write_events(path, n)
-            mb, seconds = cli_peak_mb(path, tmp / f"cli-{n}-out.parquet")
-            peaks.append(mb)
-            print(f"  svcrules eval --parquet, {n:,} events: peak RSS {mb:.0f} MB, "
-                  f"{n / seconds:,.0f} events/s")  # fmt: skip
-        info_line("eval_parquet_peak_rss_large_vs_small", peaks[1] / peaks[0])
+    print(f"start: {load()}", flush=True)
+    if args.dir is not None:
+        args.dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=args.dir) as d:
+        files, out = args.dir or Path(d), Path(d)  # outputs are never reused (replay resumes)
+        if args.only != "dask":
+            run_cli(files, out, [int(float(s)) for s in args.cli.split(",")])
+        if args.only != "cli":
+            run_dask(files, out, int(args.events), int(args.replayed),
+                     [int(w) for w in args.workers.split(",")])  # fmt: skip
+    print(f"end: {load()}")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import pytest
 import svcrules
 from svcrules.cli import main
 from svcrules.scale import apply_frame, apply_rows, evaluate_rows
+from svcrules.scale.parquet import evaluate_parquet
 from svcrules.scale.rows import events_of_table
 from tests.scale_events import frame, table, year
 
@@ -89,3 +90,20 @@ def test_events_of_table_leaves_out_null_cells_only(chunk_rows: int) -> None:
         got = list(events_of_table(source, chunk_rows=chunk_rows))
         assert got == want
         assert [list(e) for e in got] == [list(e) for e in want]  # fields in column order
+
+
+def test_eval_parquet_writes_full_row_groups(tmp_path: Path) -> None:
+    # outcomes of small read batches are gathered into row groups of `group_rows` or more, so
+    # the outcome file's footer (read whole by every reader) does not grow with the batches
+    events = year("resident-staff")
+    src, out = tmp_path / "events.parquet", tmp_path / "out.parquet"
+    pq.write_table(table(events), src)
+    engine = svcrules.Engine("resident-staff")
+    counts = evaluate_parquet(engine, src, out, batch_rows=50, group_rows=400)
+    meta = pq.ParquetFile(out).metadata
+    assert meta.num_rows == counts.outcomes + counts.rejections
+    sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+    assert len(events) // 50 > len(sizes) > 1
+    assert all(n >= 400 for n in sizes[:-1])
+    got = _canonical(tuple(r.values()) for r in pq.read_table(out).to_pylist())
+    assert got == _canonical(evaluate_rows(engine, events))
