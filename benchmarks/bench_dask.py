@@ -129,17 +129,27 @@ def cli_run(src: Path, out: Path) -> tuple[float, float]:
     return float(mb), float(seconds)
 
 
-def keymap(cases: int) -> tuple[float, float]:
-    """Bytes per entry of the replay's key map on the client (``tracemalloc`` peak while it is
-    built, the links and their strings included; and the map's pickle, shipped to each worker):
-    ``cases`` cases, each linked to one of ``cases // 20`` subjects (one per twenty cases)."""
+def keymap(cases: int) -> tuple[float, float, float]:
+    """Bytes per entry of the replay's key map: on the client while it is built (``tracemalloc``
+    peak, the scanned links and their strings included), pickled (shipped to each worker), and
+    held by a worker once unpickled. ``cases`` cases, each linked to one of ``cases // 20``
+    subjects (one per twenty cases)."""
     tracemalloc.start()  # the links as the scans return them, their strings, the map
     links = [(node("case", f"C{i:09d}"), node("subject", f"S{i % (cases // 20):07d}"))
              for i in range(cases)]  # fmt: skip
     labels = label_map(links)
-    peak = tracemalloc.get_traced_memory()[1]
+    built = tracemalloc.get_traced_memory()[1]
+    del links
+    blob = pickle.dumps(labels)
+    n = len(labels)
+    del labels
+    tracemalloc.reset_peak()
+    base = tracemalloc.get_traced_memory()[0]
+    held = pickle.loads(blob)
+    worker = tracemalloc.get_traced_memory()[0] - base
     tracemalloc.stop()
-    return peak / len(labels), len(pickle.dumps(labels)) / len(labels)
+    del held
+    return built / n, len(blob) / n, worker / n
 
 
 def run_cli(files: Path, out: Path, sizes: list[int]) -> None:
@@ -173,10 +183,10 @@ def run_dask(files: Path, out: Path, n: int, replayed: int, workers: list[int]) 
         for name, label in (("stateless", "stateless"), ("replay", "stateful")):
             info_line(f"dask_{label}_speedup_2_vs_1",
                       results[name][2]["eps"] / results[name][1]["eps"])  # fmt: skip
-    per_entry, shipped = keymap(KEYMAP_CASES)
-    print(f"  replay key map on the client: {per_entry:.0f} B per entry while built (links "
-          f"included), {shipped:.0f} B per entry pickled to each worker "
-          f"({KEYMAP_CASES:,} linked cases)")  # fmt: skip
+    built, shipped, held = keymap(KEYMAP_CASES)
+    print(f"  replay key map, {KEYMAP_CASES:,} linked cases: {built:.0f} B per entry on the "
+          f"client while built (links included), {shipped:.0f} B pickled and {held:.0f} B "
+          "held per entry on each worker")  # fmt: skip
 
 
 def main() -> None:
