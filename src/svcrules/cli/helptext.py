@@ -1,0 +1,82 @@
+"""Command line: what ``svcrules COMMAND --help`` says beyond the options: what the command
+does, its examples, and the PACK argument every command shares."""
+
+from __future__ import annotations
+
+import argparse
+
+PACK_HELP = (
+    "a built-in or plug-in pack name (power-grid), a pack directory (policies/power-grid) "
+    "or a pack file (my/pack.yaml, .toml, .json)"
+)
+
+DESCRIPTIONS = {
+    "list": "List the built-in packs and those plug-in distributions register.",
+    "check": "Load each pack, run every check, compile it once per edition; print every "
+    "problem as file:line:col: error[code] path: message.",
+    "eval": "Evaluate JSON Lines events (one JSON object per line) against packs. The last "
+    "positional argument is the events file when its content is JSON Lines events (a "
+    "JSON object with `type` and `at`), or - for standard input; the others are packs.",
+    "test": "Run the case files shipped in cases/ beside each pack and report rule coverage.",
+    "explain": "Show the rules a pack runs in one edition: events, condition, effect, the "
+    "params each rule reads (effective values), cite; optionally the generated Python.",
+    "schema": "Print a JSON Schema (draft 2020-12): of the pack format, or of the events one "
+    "pack accepts.",
+}
+
+EXAMPLES = {
+    "list": """\
+examples:
+  svcrules list
+  svcrules list --json | jq -r .name
+""",
+    "check": """\
+examples:
+  svcrules check power-grid
+  svcrules check policies/power-grid examples/guangdong-overlay/pack.yaml
+""",
+    "eval": """\
+examples:
+  svcrules eval power-grid examples/power-grid-events.jsonl --format table
+  svcrules eval power-grid resident-staff events.json --compact > outcomes.jsonl
+  head -1 events.jsonl | svcrules eval power-grid - --edition sgcc-2003 \\
+      --param 'arrival_minutes={"urban": 30}' --fields rule,due,status
+  svcrules eval power-grid faults.jsonl --ledger --db grid.sqlite --now 2024-06-03T11:00:00+08:00
+
+A progress bar (events, total, rate, ETA) is shown on standard error when it is a terminal.
+Exit status: 0 every event evaluated, 1 an event was rejected or a pack failed, 2 usage error.
+""",
+    "test": """\
+examples:
+  svcrules test power-grid
+  svcrules test ./my-pack -v -k arrival --junit-xml report.xml --fail-under 90
+""",
+    "explain": """\
+examples:
+  svcrules explain power-grid --rule arrival.commitments
+  svcrules explain power-grid --edition sgcc-2003 --param 'arrival_minutes={"urban": 30}'
+  svcrules explain power-grid --source | less
+""",
+    "schema": """\
+examples:
+  svcrules schema --output pack.schema.json
+  svcrules schema events power-grid | jq '.oneOf[].title'
+""",
+}
+
+
+def add_command(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    summary: str,
+    usage: str | None = None,
+) -> argparse.ArgumentParser:
+    """A subcommand whose ``--help`` shows its description and examples as written."""
+    return sub.add_parser(
+        name,
+        usage=usage,
+        help=summary,
+        description=DESCRIPTIONS.get(name, summary),
+        epilog=EXAMPLES.get(name),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
