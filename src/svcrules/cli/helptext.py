@@ -4,6 +4,7 @@ does, its examples, and the PACK argument every command shares."""
 from __future__ import annotations
 
 import argparse
+import textwrap
 
 PACK_HELP = (
     "a built-in or plug-in pack name (power-grid), a pack directory (policies/power-grid) "
@@ -71,12 +72,13 @@ def add_command(
     summary: str,
     usage: str | None = None,
 ) -> argparse.ArgumentParser:
-    """A subcommand whose ``--help`` shows its description and examples as written."""
+    """A subcommand whose ``--help`` shows its description (wrapped) and its examples (as
+    written: the raw formatter keeps their lines)."""
     return sub.add_parser(
         name,
         usage=usage,
         help=summary,
-        description=DESCRIPTIONS.get(name, summary),
+        description=textwrap.fill(DESCRIPTIONS.get(name, summary), 78),
         epilog=EXAMPLES.get(name),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
