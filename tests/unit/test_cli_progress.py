@@ -136,8 +136,17 @@ def test_without_tqdm_the_run_is_silent(monkeypatch: pytest.MonkeyPatch, tmp_pat
     assert err == "events: 3000, decisions: 3000, rejections: 0\n"
 
 
-def test_the_total_is_the_files_line_count(tmp_path: Path) -> None:
+def test_the_total_is_the_files_line_count(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     path = tmp_path / "e.jsonl"
     path.write_bytes(b"a\nb\n\nc")  # no final newline: still a line
     assert progress_cli.count_lines(str(path)) == 4
-    assert progress_cli.count_lines("-") is None and progress_cli.count_lines(None) is None
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    assert progress_cli.count_lines(str(fifo)) is None  # neither blocks nor reads the pipe
+    with path.open("rb") as f:  # standard input redirected from a file: counted from where it is
+        f.seek(2)  # nothing read yet: eval counts before its first read
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(f))
+        assert progress_cli.count_lines("-") == 3 and progress_cli.count_lines(None) == 3
+        assert f.tell() == 2
+    monkeypatch.setattr(sys, "stdin", io.StringIO("a\n"))  # no file behind it
+    assert progress_cli.count_lines("-") is None

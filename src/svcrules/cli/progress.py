@@ -8,8 +8,8 @@ when a bar is shown; without it the run is silent, as when piped.
 from __future__ import annotations
 
 import os
+import stat
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Never
 
 if TYPE_CHECKING:
@@ -71,21 +71,31 @@ def start(events_path: str | None, wanted: bool | None) -> Progress:
 
 
 def count_lines(path: str | None) -> int | None:
-    """Lines in a regular file of at most COUNT_LIMIT bytes (the bar's total), else None."""
-    if path is None or path == "-":
-        return None
-    p = Path(path)
+    """Lines in the events (the bar's total) when they are a regular file of at most
+    COUNT_LIMIT bytes, standard input redirected from one included (``- < events.jsonl``, counted
+    from its current offset without moving it); else None."""
     try:
-        if not p.is_file() or p.stat().st_size > COUNT_LIMIT:
-            return None
-        n = 0
-        last = b"\n"
-        with p.open("rb") as f:
-            while chunk := f.read(1 << 20):
-                n += chunk.count(b"\n")
-                last = chunk[-1:]
-    except OSError:
+        if path is None or path == "-":
+            fd = sys.stdin.fileno()
+            return _count(fd, os.lseek(fd, 0, os.SEEK_CUR))
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO must not block
+        try:
+            return _count(fd, 0)
+        finally:
+            os.close(fd)
+    except (OSError, ValueError, AttributeError):
+        return None  # not a file (a pipe, a terminal, a test's stand-in stream)
+
+
+def _count(fd: int, start: int) -> int | None:
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode) or st.st_size - start > COUNT_LIMIT:
         return None
+    n, last, offset = 0, b"\n", start
+    while chunk := os.pread(fd, 1 << 20, offset):
+        n += chunk.count(b"\n")
+        last = chunk[-1:]
+        offset += len(chunk)
     return n + (last != b"\n")
 
 
