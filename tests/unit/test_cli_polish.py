@@ -168,6 +168,10 @@ def test_a_file_that_is_neither_is_a_clear_usage_error(tmp_path: Path) -> None:
     assert r.returncode == 2
     assert "cannot tell whether" in r.stderr and "--events FILE" in r.stderr
     assert "Traceback" not in r.stderr
+    # the same lines in a file no pack can be read from are events, each line rejected
+    odd = odd.rename(tmp_path / "odd.jsonl")
+    r = svcrules("eval", "power-grid", str(odd))
+    assert r.returncode == 1 and "events: 2, decisions: 0, rejections: 2" in r.stderr
 
 
 @pytest.mark.parametrize(

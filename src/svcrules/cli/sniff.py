@@ -12,6 +12,8 @@ import re
 from pathlib import Path
 from typing import Literal
 
+from svcrules.pack.sources import FORMATS
+
 Kind = Literal["pack", "events"]
 
 HEAD_BYTES = 1 << 16
@@ -32,8 +34,9 @@ def sniff(path: str) -> Kind | None:
     """``"events"`` or ``"pack"`` for an existing path, ``None`` for anything else (a pack name).
 
     A directory is a pack; a FIFO or a device (``<(zcat events.gz)``) is events, since it
-    cannot be read twice and a pack is only ever a regular file. Raises :class:`Ambiguous` when
-    the content says neither."""
+    cannot be read twice and a pack is only ever a regular file. When the content says neither,
+    a file no pack can be read from (not ``.yaml``, ``.yml``, ``.toml``, ``.json``) is events
+    (its bad lines are rejected one by one); otherwise :class:`Ambiguous` is raised."""
     p = Path(path)
     try:
         if p.is_dir():
@@ -46,7 +49,12 @@ def sniff(path: str) -> Kind | None:
             head = f.read(HEAD_BYTES)
     except OSError:
         return None  # left to whoever opens it, with the reason
-    return classify(head, path)
+    try:
+        return classify(head, path)
+    except Ambiguous:
+        if p.suffix.lower() not in FORMATS:
+            return "events"  # `.jsonl`, `.ndjson`, ...: no pack is read from such a file
+        raise
 
 
 def classify(head: bytes, name: str = "the input") -> Kind:
