@@ -264,8 +264,11 @@ def test_the_ledger_table_names_packs_too() -> None:
         "eval", "power-grid", "resident-staff", str(RESIDENT), "--format", "table", "--ledger"
     )
     assert r.returncode == 1 and "rejections: 1" in r.stderr, r.stderr
-    assert r.stdout.splitlines()[0].split() == ["#", "EVENT", "TYPE", "PACK", "OUTCOME"]
+    lines = r.stdout.splitlines()
+    assert lines[0].split() == ["#", "EVENT", "TYPE", "PACK", "OUTCOME"]
     assert "resident-staff  deduct" in r.stdout
+    summary = lines[lines.index(next(x for x in lines if x.startswith("clocks open"))) + 1]
+    assert summary.split() == ["CASE", "CLOCK", "STATUS", "DUE", "LATE", "BY", "PACK", "RULE"]
 
 
 def test_explain_shows_each_rules_effective_params() -> None:
