@@ -288,6 +288,11 @@ def test_explain_shows_each_rules_effective_params() -> None:
                  "sgcc-2003")  # fmt: skip
     line = next(x for x in r.stdout.splitlines() if "supply_plan_limit" in x and "params:" in x)
     assert "lv_power: 10" in line and line.endswith("(edition sgcc-2003)")
+    # an overlay's value wins over the base's edition values: it is the pack's own now
+    overlay = str(ROOT / "examples" / "guangdong-overlay")
+    r = svcrules("explain", overlay, "--rule", "arrival.sgcc-2003", "--edition", "sgcc-2003")
+    line = next(x for x in r.stdout.splitlines() if "arrival_minutes" in x and "params:" in x)
+    assert line.endswith("{urban: 30, rural: 90, remote: 120, extra_remote: 180}"), line
 
 
 def test_explain_param_errors() -> None:

@@ -68,20 +68,20 @@ def rule_params(pack: Pack, rule: RuleSpec) -> list[str]:
 def _param_lines(
     pack: Pack, cp: CompiledPack, rule: RuleSpec, overrides: Mapping[str, Any]
 ) -> Iterator[str]:
-    """``params:`` lines: each param the rule reads, its effective value and where it was set
-    when not by the pack itself."""
+    """``params:`` lines: each param the rule reads, its effective value, and whether the
+    edition or ``--param`` changed it from the pack's value (after any overlay)."""
     effective: Mapping[str, Any] = cp.namespace.get("P", {})  # type: ignore[assignment]
-    edition = pack.spec.edition_params.get(pack.edition or "", {})
     label = "  params:"
     for name in rule_params(pack, rule):
+        value = effective.get(name)
         origin = (
             "  (--param)"
             if name in overrides
             else f"  (edition {pack.edition})"
-            if name in edition
+            if value != pack.spec.params.get(name)  # only the edition's values change it
             else ""
         )
-        yield f"{label} {name} = {param_text(effective.get(name))}{origin}"
+        yield f"{label} {name} = {param_text(value)}{origin}"
         label = " " * len(label)
 
 
