@@ -233,7 +233,9 @@ def test_fields_usage_errors() -> None:
     r = svcrules("eval", "power-grid", str(SAMPLE), "--fields", "rule,dew")
     assert r.returncode == 2 and "did you mean 'due'" in r.stderr
     r = svcrules("eval", "power-grid", str(SAMPLE), "--compact", "--format", "table")
-    assert r.returncode == 2 and "--format json" in r.stderr
+    assert r.returncode == 2 and "shape JSON output" in r.stderr
+    r = svcrules("eval", "power-grid", "--parquet", "x.parquet", "--out", "y", "--fields", "rule")
+    assert r.returncode == 2 and "shape JSON output" in r.stderr
 
 
 def test_ledger_summary_lines_are_shaped_too() -> None:

@@ -250,8 +250,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     shape = parse_shape(args.fields, args.compact)
     if isinstance(shape, str):
         return _usage(shape)
-    if args.format != "json" and not shape.whole:
-        return _usage("--fields and --compact shape JSON output: use them with --format json")
+    if (args.format != "json" or args.parquet) and not shape.whole:
+        return _usage("--fields and --compact shape JSON output, not a table or --parquet")
     engine = Engine(packs, edition=args.edition, params=params)
     if args.parquet:
         from svcrules.cli.parquet import cmd_eval_parquet
