@@ -8,6 +8,7 @@ import copy
 import json
 import pickle
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -284,3 +285,29 @@ def test_targets_are_exact_decimals_in_either_form() -> None:
     assert (plans["reply-on-time"].op, plans["reply-on-time"].target) == (">=", Decimal("0.9"))
     assert (plans["revisit-rate"].op, plans["revisit-rate"].target) == (">=", Decimal("0.5"))
     assert plans["reply-breaches"].target is None
+
+
+def test_an_overlay_replaces_a_kpi_by_id_and_adds_its_own(tmp_path: Path) -> None:
+    import yaml
+
+    (tmp_path / "base").mkdir()
+    unshared = json.loads(json.dumps(KPI_PACK))  # YAML anchors for shared dicts are refused
+    (tmp_path / "base" / "pack.yaml").write_text(yaml.safe_dump(unshared), encoding="utf-8")
+    overlay = {
+        "pack": "kpi-local",
+        "version": "1",
+        "title": "local",
+        "extends": "../base",
+        "kpis": [
+            {"id": "reply-on-time", "title": "Local replies", "kind": "on_time",
+             "clock": "reply", "target": ">= 0.8", "cite": {"doc": "t", "line": 2}},
+            {"id": "local-count", "title": "Escalations", "kind": "count",
+             "outcome": "escalation", "cite": {"doc": "t", "line": 3}},
+        ],
+    }  # fmt: skip
+    (tmp_path / "local").mkdir()
+    (tmp_path / "local" / "pack.yaml").write_text(yaml.safe_dump(overlay), encoding="utf-8")
+    kpis = svcrules.load_pack(str(tmp_path / "local")).spec.kpis
+    assert [k.id for k in kpis] == [k["id"] for k in KPI_PACK["kpis"]] + ["local-count"]
+    (local,) = [k for k in kpis if k.id == "reply-on-time"]
+    assert (local.title, local.goal) == ("Local replies", (">=", Decimal("0.8")))
