@@ -32,6 +32,13 @@ def one(ledger: svcrules.Ledger, kpi: str, period: str) -> KpiValue:
     return value
 
 
+def ledger_with(engine: Engine, *events: dict[str, Any]) -> svcrules.Ledger:
+    ledger = engine.ledger()
+    for e in events:
+        ledger.apply(e)
+    return ledger
+
+
 def opened(i: str, when: str) -> dict[str, Any]:
     return ev(f"o{i}", "ticket.opened", when, case=i)
 
@@ -126,11 +133,13 @@ def test_a_late_reply_applied_out_of_order_turns_a_breach_into_met(engine: Engin
 
 
 def test_kpis_without_a_period_lists_every_period_seen(engine: Engine) -> None:
-    ledger = engine.ledger()
-    ledger.apply(opened("A", "2024-05-06T09:00:00"))
-    ledger.apply(replied("A", "2024-05-06T09:30:00"))
-    ledger.apply(opened("B", "2024-07-06T09:00:00"))
-    ledger.apply(replied("B", "2024-07-06T09:30:00"))
+    ledger = ledger_with(
+        engine,
+        opened("A", "2024-05-06T09:00:00"),
+        replied("A", "2024-05-06T09:30:00"),
+        opened("B", "2024-07-06T09:00:00"),
+        replied("B", "2024-07-06T09:30:00"),
+    )
     series = [(k.kpi, k.period) for k in ledger.kpis() if k.kind == "on_time"]
     assert series == [
         ("reply-on-time", "2024-05"),
@@ -148,11 +157,13 @@ def test_a_bad_period_label_is_a_located_error(engine: Engine) -> None:
 
 
 def test_kpi_value_is_immutable_picklable_and_plain_json(engine: Engine) -> None:
-    ledger = engine.ledger()
-    ledger.apply(opened("A", "2024-05-06T09:00:00"))
-    ledger.apply(replied("A", "2024-05-06T13:00:00"))
-    ledger.apply(opened("B", "2024-05-06T09:00:00"))
-    ledger.apply(replied("B", "2024-05-06T09:30:00"))
+    ledger = ledger_with(
+        engine,
+        opened("A", "2024-05-06T09:00:00"),
+        replied("A", "2024-05-06T13:00:00"),
+        opened("B", "2024-05-06T09:00:00"),
+        replied("B", "2024-05-06T09:30:00"),
+    )
     k = one(ledger, "reply-on-time", "2024-05")
     assert pickle.loads(pickle.dumps(k)) == k
     assert copy.deepcopy(k) == k
