@@ -21,6 +21,8 @@ DESCRIPTIONS = {
     "test": "Run the case files shipped in cases/ beside each pack and report rule coverage.",
     "explain": "Show the rules a pack runs in one edition: events, condition, effect, the "
     "params each rule reads (effective values), cite; optionally the generated Python.",
+    "kpis": "Fold JSON Lines events through a ledger of one pack (advanced to --now), then "
+    "print the pack's KPIs over a period against their targets, each with its cite.",
     "schema": "Print a JSON Schema (draft 2020-12): of the pack format, or of the events one "
     "pack accepts.",
 }
@@ -57,6 +59,12 @@ examples:
   svcrules explain power-grid --rule arrival.commitments
   svcrules explain power-grid --edition sgcc-2003 --param 'arrival_minutes={"urban": 30}'
   svcrules explain power-grid --source | less
+""",
+    "kpis": """\
+examples:
+  svcrules kpis power-grid examples/power-grid-events.jsonl --period 2025-09 \\
+      --now 2025-11-01T00:00:00+08:00
+  svcrules kpis resident-staff events.jsonl --format json | jq -r 'select(.met == false) | .kpi'
 """,
     "schema": """\
 examples:
