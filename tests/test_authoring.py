@@ -72,7 +72,7 @@ def test_plugin_reports_invalid_cases_and_broken_packs(pytester: pytest.Pytester
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(errors=2)
     result.stdout.fnmatch_lines(
-        ["*the pack does not load:", "*pack.yaml:3:1: error[[]schema.unknown-key[]] $.titel*"]
+        ["*the pack does not load:", "*pack.yaml:4:1: error[[]schema.unknown-key[]] $.titel*"]
     )
 
 

@@ -9,7 +9,8 @@ from typing import Any
 
 from svcrules.cli.render import _usage
 from svcrules.pack import load_pack
-from svcrules.pack.schema import PackSpec, pack_json_schema
+from svcrules.pack.export import pack_json_schema
+from svcrules.pack.schema import PackSpec
 
 
 def cmd_schema(args: argparse.Namespace) -> int:

@@ -17,9 +17,11 @@ from svcrules.runtime.intents import CountIntent
 
 
 class CountSpec(EffectSpec):
+    """Adds to a counter for the event's key."""
+
     key: ClassVar[str] = "count"
 
-    counter: Name
+    counter: Name = Field(description="A counter declared under `counters`")
     by: int = Field(default=1, description="How much one event adds (a positive whole number)")
 
     def check(self, ctx: CheckContext) -> Iterator[Diagnostic]:

@@ -33,16 +33,40 @@ if TYPE_CHECKING:
 
 
 class DeadlineSpec(EffectSpec):
+    """An SLA clock: started with a due time, or stopped, paused, resumed, cancelled, excused
+    or extended by later events."""
+
     key: ClassVar[str] = "deadline"
 
-    clock: Name
-    action: Literal["start", "stop", "pause", "resume", "cancel", "excuse", "extend"] = "start"
+    clock: Name = Field(
+        description="The clock's name (snake_case); stop, pause and resume name a started clock",
+        examples=["arrival"],
+    )
+    action: Literal["start", "stop", "pause", "resume", "cancel", "excuse", "extend"] = Field(
+        default="start", description="What the rule does to the clock"
+    )
     within: int | Decimal | ExprText | None = Field(
         default=None,
         description="Amount of `unit`: a number (fractional for minutes, hours and "
         "business_hours), or an expression such as `params.reply_days`",
+        examples=[45, 1.5, "params.arrival_minutes[area]"],
+        json_schema_extra={
+            "markdownDescription": "How much time the clock gives, counted in `unit` from the "
+            "start: a number (fractional only for `minutes`, `hours` and `business_hours`) or "
+            "an expression such as `params.arrival_minutes[area]`.\n\nExample: "
+            "`within: 45` with `unit: minutes`"
+        },
     )
-    unit: Unit | None = None
+    unit: Unit | None = Field(
+        default=None,
+        description="What `within` counts: minutes, hours, days, workdays, months or "
+        "business_hours",
+        json_schema_extra={
+            "markdownDescription": "What `within` counts: `minutes`, `hours` (exact time), "
+            "`days` (calendar days, due at the end of the day), `workdays` (working days of "
+            "the calendar), `months`, or `business_hours` (the calendar's opening hours)"
+        },
+    )
     before: Name | None = Field(
         default=None, description="Event field holding the instant a notice is counted back from"
     )
@@ -52,8 +76,14 @@ class DeadlineSpec(EffectSpec):
     starts: Literal["any", "all"] = Field(
         default="any", description="`all`: the clock starts at the last of the rule's events"
     )
-    calendar: str | None = None
-    warn_at: tuple[Decimal, ...] = ()
+    calendar: str | None = Field(
+        default=None,
+        description="A calendar under `calendars`, or a two-letter country code",
+        examples=["cn", "CN"],
+    )
+    warn_at: tuple[Decimal, ...] = Field(
+        default=(), description="Fractions of the span at which to warn", examples=[[0.5, 0.8]]
+    )
     until: ExprText | None = Field(
         default=None, description="`extend`: expression for the new due instant"
     )
