@@ -18,10 +18,11 @@ from svcrules.errors import PackError, SvcrulesError, internal_error
 from svcrules.limits import MAX_PACK_BYTES
 from svcrules.pack.checks import ExprTable, check_pack
 from svcrules.pack.overlay import MAX_EXTENDS, _overlay, _RuleOrigin
+from svcrules.pack.positions import Document
 from svcrules.pack.pyerrors import _walk, pydantic_diagnostics
 from svcrules.pack.registry import _resolve, resolve_base
 from svcrules.pack.schema import Pack, PackSpec, RuleSpec
-from svcrules.pack.sources import Document, check_data, read_file
+from svcrules.pack.sources import check_data, read_file
 
 DEFAULT_ROOT: Path | None = None
 """The directory every path-like ``extends`` must stay inside when ``load_pack`` gets no
