@@ -66,6 +66,9 @@ class CheckContext:
     names: Names
     known: Callable[[str], str | None]
     """A hint listing the known names of a section (``"calendars"``, ``"scorecards"`` ...)."""
+    fields_known: bool = True
+    """False when an event type of the rule is undeclared or was set aside: ``fields`` then
+    holds only the standard ones, and field references are not checked (no cascade)."""
 
     def at(self, *parts: str | int) -> str:
         return join_path(self.path, *parts)

@@ -185,7 +185,7 @@ class DeadlineSpec(EffectSpec):
     def _check_before(self, ctx: CheckContext) -> Iterator[Diagnostic]:
         """A notice deadline counts back from a datetime field, in a unit that can count back."""
         if self.before is not None:
-            if ctx.fields.get(self.before) != "datetime":
+            if ctx.fields_known and ctx.fields.get(self.before) != "datetime":
                 yield ctx.problem(
                     "ref.field",
                     f"`before` names {self.before!r}, which is not a datetime field of "
