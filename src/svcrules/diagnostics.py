@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TypeAlias
 
+from svcrules.hints import HINTS
+
 JSONValue: TypeAlias = "bool | int | float | str | list[JSONValue] | dict[str, JSONValue] | None"
 """Plain JSON data: what every ``to_dict()`` returns (``json.dumps`` writes it as it is)."""
 JSONObject: TypeAlias = "dict[str, JSONValue]"
@@ -16,7 +18,8 @@ class Diagnostic:
 
     ``code`` is stable and documented in ``docs/errors.md``; ``path`` is a JSON path into the
     pack or event (``$.rules[2].deadline.within``); ``file``/``line``/``column`` are 1-based and
-    ``None`` where the format gives no position (TOML, mappings, events).
+    ``None`` where the format gives no position (mappings, events). Without a specific
+    ``hint``, a pack or case code gets its general fix (``svcrules.hints``).
     """
 
     code: str
@@ -27,6 +30,10 @@ class Diagnostic:
     column: int | None = None
     hint: str | None = None
     rule: str | None = field(default=None)
+
+    def __post_init__(self) -> None:
+        if self.hint is None and self.code in HINTS:
+            object.__setattr__(self, "hint", HINTS[self.code])
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.file or "", self.line or 0, self.column or 0, self.path, self.code)

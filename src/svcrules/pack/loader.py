@@ -128,7 +128,7 @@ def _load_document(doc: Document, path: Path | None, chain: tuple[str, ...], rea
     data = doc.data
     if not isinstance(data, Mapping):
         raise PackError(
-            [Diagnostic("pack.not-mapping", "a pack is a mapping at its top level", file=doc.file)]
+            [doc.locate(Diagnostic("pack.not-mapping", "a pack is a mapping at its top level"))]
         )
     base: Pack | None = None
     origins: list[_RuleOrigin]
@@ -145,11 +145,12 @@ def _load_document(doc: Document, path: Path | None, chain: tuple[str, ...], rea
         if key in chain or len(chain) >= MAX_EXTENDS:
             raise PackError(
                 [
-                    Diagnostic(
-                        "overlay.cycle",
-                        f"`extends` chain loops or is too deep: {' -> '.join((*chain, key))}",
-                        "$.extends",
-                        file=doc.file,
+                    doc.locate(
+                        Diagnostic(
+                            "overlay.cycle",
+                            f"`extends` chain loops or is too deep: {' -> '.join((*chain, key))}",
+                            "$.extends",
+                        )
                     )
                 ]
             )

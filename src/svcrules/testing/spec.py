@@ -14,6 +14,7 @@ from pydantic import Field, ValidationError
 
 from svcrules.diagnostics import Diagnostic, join_path
 from svcrules.effects.base import Spec
+from svcrules.hints import HINTS
 from svcrules.pack.pyerrors import pydantic_diagnostics
 from svcrules.runtime.results import Deadline, Deduction, Escalation, Violation
 
@@ -148,7 +149,7 @@ def validate_case(raw: Any, path: str = "$") -> list[Diagnostic]:
     except ValidationError as exc:
         for d in pydantic_diagnostics(exc, raw):
             code = "case." + d.code.split(".", 1)[1]
-            hint = d.hint
+            hint = None if d.hint == HINTS.get(d.code) else d.hint  # the case code's own, then
             if code == "case.unknown-key":
                 hint = did_you_mean(d.path.rsplit(".", 1)[-1], VOCABULARY)
             out.append(dataclasses.replace(d, code=code, path=path + d.path[1:], hint=hint))
