@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -177,3 +179,18 @@ def test_common_mistakes_get_a_specific_message(
     messages = [e.message for e in validator.iter_errors(doc)]
     assert any(message in m for m in messages), messages
     assert not any("is not valid under any of the given schemas" in m for m in messages)
+
+
+def test_the_docs_validation_snippet_runs(tmp_path: Path) -> None:
+    """The `jsonschema` snippet in docs/authoring.md validates a pack read by PyYAML."""
+    doc = (ROOT / "docs" / "authoring.md").read_text(encoding="utf-8")
+    section = doc.split('### `"on"` and YAML 1.1', 1)[1]
+    snippet = section.split("```python\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "pack.schema.json").write_text(json.dumps(pack_json_schema()), encoding="utf-8")
+    template = (ROOT / "tests" / "template" / "pack.yaml").read_text(encoding="utf-8")
+    broken = template.replace("unit: minutes", "unit: minute")
+    for text, expected in ((template, ""), (broken, "'minute' is not one of")):
+        (tmp_path / "pack.yaml").write_text(text, encoding="utf-8")
+        argv = [sys.executable, "-c", snippet]
+        r = subprocess.run(argv, capture_output=True, text=True, cwd=tmp_path, check=True)
+        assert (expected in r.stdout) and (bool(r.stdout) == bool(expected)), r.stdout
