@@ -121,7 +121,7 @@ def test_every_field_type_is_generated() -> None:
 
 def test_the_documented_property_example_runs() -> None:
     text = (ROOT / "docs" / "authoring.md").read_text(encoding="utf-8")
-    (block,) = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    (block,) = [b for b in re.findall(r"```python\n(.*?)```", text, flags=re.S) if "given" in b]
     namespace: dict[str, Any] = {}
     exec(
         compile(
