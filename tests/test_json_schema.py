@@ -13,13 +13,14 @@ import subprocess
 import sys
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import jsonschema
 import pytest
 import yaml
 
 from svcrules.cli import commands
+from svcrules.effects.base import Unit
 from svcrules.pack.export import pack_json_schema
 from svcrules.pack.sources import read_file
 
@@ -119,14 +120,7 @@ def test_main_keys_have_markdown_and_examples() -> None:
         assert "`" in prop["markdownDescription"], key
     for key in ("on", "when", "cite"):
         assert defs["RuleSpec"]["properties"][key]["examples"]
-    assert defs["DeadlineSpec"]["properties"]["unit"]["enum"] == [
-        "minutes",
-        "hours",
-        "days",
-        "workdays",
-        "months",
-        "business_hours",
-    ]
+    assert defs["DeadlineSpec"]["properties"]["unit"]["enum"] == list(get_args(Unit))
 
 
 def test_no_optional_key_allows_null() -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import re
 import tomllib
+from collections.abc import Callable
 
 from svcrules.diagnostics import join_path
 from svcrules.pack.positions import Position
@@ -133,41 +134,32 @@ class _Scanner:
         self.blank(newlines=False)
         ch = self.peek()
         self.values[path] = self.here(quoted=ch in "\"'" and self.peek(3) not in ('"""', "'''"))
-        if ch == "{":
-            self.advance()
-            self.blank(newlines=False)
-            while self.peek() != "}":
-                start = self.i
-                self.key_value(path)
-                self.blank(newlines=False)
-                self.progressed(start)
-                if self.peek() == ",":
-                    self.advance()
-                    self.blank(newlines=False)
-            self.advance()
+        if ch == "{":  # an inline table: on one line
+            self.sequence("}", False, lambda _: self.key_value(path))
         elif ch == "[":
-            self.advance()
-            index = 0
-            self.blank(newlines=True)
-            while self.peek() != "]":
-                start = self.i
-                self.value(join_path(path, index))
-                index += 1
-                self.blank(newlines=True)
-                self.progressed(start)
-                if self.peek() == ",":
-                    self.advance()
-                    self.blank(newlines=True)
-            self.advance()
+            self.sequence("]", True, lambda i: self.value(join_path(path, i)))
         elif ch in "\"'":
             self.string()
         else:
             while self.i < len(self.text) and self.text[self.i] not in _SCALAR_END:
                 self.advance()
 
-    def progressed(self, start: int) -> None:
-        if self.i == start or self.i >= len(self.text):
-            raise _Stop
+    def sequence(self, close: str, newlines: bool, item: Callable[[int], None]) -> None:
+        """The items of an inline table or an array, separated by commas, up to ``close``."""
+        self.advance()
+        self.blank(newlines)
+        index = 0
+        while self.peek() != close:
+            start = self.i
+            item(index)
+            index += 1
+            self.blank(newlines)
+            if self.i == start or self.i >= len(self.text):
+                raise _Stop
+            if self.peek() == ",":
+                self.advance()
+                self.blank(newlines)
+        self.advance()
 
     def string(self) -> None:
         quote = self.peek(3) if self.peek(3) in ('"""', "'''") else self.peek()
