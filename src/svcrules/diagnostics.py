@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TypeAlias
 
@@ -80,3 +82,9 @@ def join_path(base: str, *parts: str | int) -> str:
         else:
             out += "[" + repr(part).replace("'", '"') + "]"
     return out
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
+    """``did you mean 'X'?`` for the closest of ``choices``, or None when none is close."""
+    close = difflib.get_close_matches(word, sorted(map(str, choices)), n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else None

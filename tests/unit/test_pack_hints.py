@@ -236,3 +236,26 @@ def test_a_rule_on_an_undeclared_type_gets_one_error_not_one_per_field() -> None
     pack["rules"][3]["on"] = "ticket.reopened"  # its counter is kept by `subject`
     problems = _problems(pack)
     assert [d.code for d in problems] == ["rule.unknown-event", "rule.unknown-event"]
+
+
+@pytest.mark.parametrize(
+    ("where", "wrong", "code", "right"),
+    [
+        (("rules", 1, "deadline", "clock"), "repyl", "ref.clock", "reply"),
+        (("rules", 0, "deadline", "calendar"), "offce", "ref.calendar", "office"),
+        (("rules", 2, "deduct", "scorecard"), "montly", "ref.scorecard", "monthly"),
+        (("rules", 3, "count", "counter"), "refusal", "ref.counter", "refusals"),
+        (("rules", 0, "cite", "doc"), "slaa", "ref.source", "sla"),
+        (("rules", 4, "editions"), ["nwe"], "edition.unknown", "new"),
+    ],
+)
+def test_an_unknown_reference_gets_did_you_mean(
+    where: tuple[str | int, ...], wrong: Any, code: str, right: str
+) -> None:
+    pack = _base()
+    node: Any = pack
+    for part in where[:-1]:
+        node = node[part]
+    node[where[-1]] = wrong
+    (d,) = _problems(pack)
+    assert (d.code, d.hint) == (code, f"did you mean {right!r}?")

@@ -30,7 +30,7 @@ class CountSpec(EffectSpec):
                 "ref.counter",
                 f"counter {self.counter!r} is not declared in `counters`",
                 "counter",
-                hint=ctx.known("counters"),
+                hint=ctx.known("counters", self.counter),
             )
         if self.by < 1:
             yield ctx.problem("count.by", "a count adds a positive whole number", "by")

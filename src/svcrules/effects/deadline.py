@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
-from svcrules.diagnostics import Diagnostic
+from svcrules.diagnostics import Diagnostic, did_you_mean
 from svcrules.effects.base import (
     CheckContext,
     EffectSpec,
@@ -122,7 +122,7 @@ class DeadlineSpec(EffectSpec):
                 "ref.calendar",
                 f"calendar {self.calendar!r} is not declared in `calendars`",
                 "calendar",
-                hint=ctx.known("calendars"),
+                hint=ctx.known("calendars", self.calendar),
             )
         yield from self._check_before(ctx)
         if self.starts == "all" and len(ctx.event_types) < 2:
@@ -179,7 +179,7 @@ class DeadlineSpec(EffectSpec):
                     "ref.clock",
                     f"no rule starts clock {self.clock!r}",
                     "clock",
-                    hint=_known(ctx.names.clocks),
+                    hint=did_you_mean(self.clock, ctx.names.clocks) or _known(ctx.names.clocks),
                 )
 
     def _check_before(self, ctx: CheckContext) -> Iterator[Diagnostic]:

@@ -53,7 +53,7 @@ class DeductSpec(EffectSpec):
                 "ref.scorecard",
                 f"scorecard {self.scorecard!r} is not declared in `scorecards`",
                 "scorecard",
-                hint=ctx.known("scorecards"),
+                hint=ctx.known("scorecards", self.scorecard),
             )
         if isinstance(self.points, int) and self.points <= 0:
             yield ctx.problem(

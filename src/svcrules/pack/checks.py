@@ -5,14 +5,13 @@ The loader runs them all and raises once; whatever they accept, the compiler can
 
 from __future__ import annotations
 
-import difflib
 import zoneinfo
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from svcrules.calendars import calendar as make_calendar
-from svcrules.diagnostics import Diagnostic, join_path
+from svcrules.diagnostics import Diagnostic, did_you_mean, join_path
 from svcrules.effects.base import CheckContext, Names
 from svcrules.errors import PackError
 from svcrules.expr import Expr, parse_expr
@@ -134,7 +133,7 @@ def check_editions(spec: PackSpec, names: Names) -> Iterator[Diagnostic]:
                     "edition.unknown",
                     f"edition {ed!r} is not declared in `editions`",
                     join_path("$.rules", i, "editions", j),
-                    hint=_known(spec.editions),
+                    hint=did_you_mean(ed, names.editions) or _known(spec.editions),
                     rule=rule.id,
                 )
     for ed, values in spec.edition_params.items():
@@ -143,7 +142,7 @@ def check_editions(spec: PackSpec, names: Names) -> Iterator[Diagnostic]:
                 "edition.unknown",
                 f"`edition_params` names edition {ed!r}, which is not declared in `editions`",
                 join_path("$.edition_params", ed),
-                hint=_known(spec.editions),
+                hint=did_you_mean(ed, names.editions) or _known(spec.editions),
             )
         for name in values:
             if name not in names.params:
@@ -295,7 +294,7 @@ def check_rules(spec: PackSpec, names: Names, exprs: ExprTable) -> Iterator[Diag
                     "rule.unknown-event",
                     f"event type {etype!r} is not declared in `events`",
                     join_path(path, "on") if isinstance(rule.on, str) else join_path(path, "on", j),
-                    hint=_did_you_mean(etype, names.events) or _known(names.events),
+                    hint=did_you_mean(etype, names.events) or _known(names.events),
                     rule=rule.id,
                 )
         if names.sources and rule.cite.doc not in names.sources:
@@ -303,7 +302,7 @@ def check_rules(spec: PackSpec, names: Names, exprs: ExprTable) -> Iterator[Diag
                 "ref.source",
                 f"cite.doc {rule.cite.doc!r} is not listed in `sources`",
                 join_path(path, "cite", "doc"),
-                hint=_known(spec.sources),
+                hint=did_you_mean(rule.cite.doc, names.sources) or _known(spec.sources),
                 rule=rule.id,
             )
         eff = rule.effective
@@ -324,7 +323,9 @@ def check_rules(spec: PackSpec, names: Names, exprs: ExprTable) -> Iterator[Diag
                 join_path(path, effect.key),
                 fields,
                 names,
-                lambda section: _known(getattr(spec, section)),
+                lambda section, name: (
+                    did_you_mean(name, getattr(names, section)) or _known(getattr(spec, section))
+                ),
                 fields_known=known,
             )
             yield from effect.check(ctx)
@@ -359,11 +360,6 @@ def _check_exprs(
                 )
         else:
             exprs[rule.id, where] = x
-
-
-def _did_you_mean(name: str, names: Iterable[str]) -> str | None:
-    close = difflib.get_close_matches(name, sorted(names), n=1)
-    return f"did you mean {close[0]!r}?" if close else None
 
 
 def _known(names: Any) -> str | None:

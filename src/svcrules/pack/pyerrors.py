@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import functools
 from collections.abc import Mapping
 from dataclasses import replace
@@ -10,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from svcrules.diagnostics import Diagnostic, join_path
+from svcrules.diagnostics import Diagnostic, did_you_mean, join_path
 
 _CODES = {
     "extra_forbidden": "schema.unknown-key",
@@ -35,7 +34,7 @@ def pydantic_diagnostics(
         if err["type"] == "extra_forbidden":
             key = str(err["loc"][-1])
             msg = f"unknown key {key!r}"
-            hint = _did_you_mean(key, allowed_keys(model, err["loc"][:-1])) if model else None
+            hint = _key_hint(key, allowed_keys(model, err["loc"][:-1])) if model else None
         elif err["type"] == "missing":
             msg = f"required key {str(err['loc'][-1])!r} is missing"
         elif err["loc"][-1:] == ("[key]",):  # a key (a name) does not match its pattern
@@ -91,13 +90,10 @@ def _pattern(err: Any) -> str:
     return str(ctx.get("pattern", "?"))
 
 
-def _did_you_mean(key: str, allowed: list[str]) -> str | None:
+def _key_hint(key: str, allowed: list[str]) -> str | None:
     if not allowed:
         return None
-    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-    if close:
-        return f"did you mean {close[0]!r}?"
-    return "known keys: " + ", ".join(sorted(allowed))
+    return did_you_mean(key, allowed) or "known keys: " + ", ".join(sorted(allowed))
 
 
 @functools.cache

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import difflib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 from pydantic import Field, ValidationError
 
-from svcrules.diagnostics import Diagnostic, join_path
+from svcrules.diagnostics import Diagnostic, did_you_mean, join_path
 from svcrules.effects.base import Spec
 from svcrules.hints import HINTS
 from svcrules.pack.pyerrors import pydantic_diagnostics
@@ -101,11 +100,6 @@ VOCABULARY: frozenset[str] = frozenset(
     for model in (CaseSpec, ExpectSpec, ExpectErrorSpec, ScoreSpec, CaseFileSpec)
     for name in model.model_fields
 ) | frozenset().union(*ITEM_KEYS.values())
-
-
-def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
-    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
-    return f"did you mean {close[0]!r}?" if close else None
 
 
 def _shape_problems(spec: CaseSpec, path: str) -> list[Diagnostic]:
