@@ -205,6 +205,7 @@ def check_vocabulary(spec: PackSpec, names: Names) -> Iterator[Diagnostic]:
                     "ref.event",
                     f"event type {etype!r} is not declared in `events`",
                     join_path("$.counters", name, "reset_on", j),
+                    hint=did_you_mean(etype, names.events),
                 )
         if counter.limit < 1:
             yield Diagnostic(
