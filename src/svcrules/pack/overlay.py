@@ -13,9 +13,9 @@ from pydantic import ValidationError
 from svcrules.diagnostics import Diagnostic, join_path
 from svcrules.errors import PackError
 from svcrules.pack.params import effective_types
+from svcrules.pack.positions import Document, Position
 from svcrules.pack.pyerrors import pydantic_diagnostics
 from svcrules.pack.schema import Pack, PackSpec
-from svcrules.pack.sources import Document
 
 MAX_EXTENDS = 8
 
@@ -119,8 +119,6 @@ def _merged_kpis(base: list[dict[str, Any]], overlay: PackSpec) -> list[dict[str
 def _located_doc(base: Pack, rule_id: str) -> Document:
     """A stand-in document that locates every path of a base rule at the rule's own position."""
     file, line, col = base.locations.get(rule_id, (base.source, None, None))
-    from svcrules.pack.sources import Position
-
     keys = {}
     if line is not None and col is not None:
         keys["$"] = Position(line, col)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from svcrules.diagnostics import Diagnostic, join_path
+from svcrules.diagnostics import Diagnostic, did_you_mean, join_path
 from svcrules.engine import Engine, _decision
 from svcrules.errors import EventError, PackError
 from svcrules.pack import load_pack
@@ -33,7 +33,7 @@ from svcrules.pack.schema import Pack
 from svcrules.pack.sources import read_file
 from svcrules.runtime.results import Decision
 from svcrules.testing.match import _match_error, _match_kpis, _match_list, _number
-from svcrules.testing.spec import CASE_SUFFIXES, KINDS, did_you_mean, validate_case
+from svcrules.testing.spec import CASE_SUFFIXES, KINDS, validate_case
 
 
 @dataclass(frozen=True, slots=True)

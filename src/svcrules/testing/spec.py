@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import difflib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 from pydantic import Field, ValidationError
 
-from svcrules.diagnostics import Diagnostic, join_path
+from svcrules.diagnostics import Diagnostic, did_you_mean, join_path
 from svcrules.effects.base import Spec
+from svcrules.hints import HINTS
 from svcrules.pack.pyerrors import pydantic_diagnostics
 from svcrules.runtime.results import Deadline, Deduction, Escalation, Violation
 
@@ -126,11 +126,6 @@ VOCABULARY: frozenset[str] = frozenset(
 ) | frozenset().union(*ITEM_KEYS.values())
 
 
-def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
-    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
-    return f"did you mean {close[0]!r}?" if close else None
-
-
 def _shape_problems(spec: CaseSpec, path: str) -> list[Diagnostic]:
     """Parts of a case that do not go together (one event or a sequence; outcomes or an
     error; ``now``, ``scores`` and ``kpis`` only for a sequence)."""
@@ -175,7 +170,7 @@ def validate_case(raw: Any, path: str = "$") -> list[Diagnostic]:
     except ValidationError as exc:
         for d in pydantic_diagnostics(exc, raw):
             code = "case." + d.code.split(".", 1)[1]
-            hint = d.hint
+            hint = None if d.hint == HINTS.get(d.code) else d.hint  # the case code's own, then
             if code == "case.unknown-key":
                 hint = did_you_mean(d.path.rsplit(".", 1)[-1], VOCABULARY)
             out.append(dataclasses.replace(d, code=code, path=path + d.path[1:], hint=hint))
