@@ -15,6 +15,7 @@ from typing import IO, Any
 
 from svcrules import __version__
 from svcrules.cli import ledger as ledger_cli
+from svcrules.cli import report as report_cli
 from svcrules.cli.lines import _read_events
 from svcrules.cli.render import (
     _print_table,
@@ -106,6 +107,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--parquet", metavar="IN", help="a Parquet file of events (needs --out)")
     s.add_argument("--out", metavar="OUT.parquet", help="with --parquet: the outcome table")
     s.set_defaults(func=cmd_eval)
+
+    report_cli.add_parser(sub)
+    sub.choices["report"].set_defaults(func=cmd_report)
 
     s = sub.add_parser("test", help="run the cases shipped beside packs")
     s.add_argument("packs", nargs="*", metavar="PACK")
@@ -317,6 +321,20 @@ def _ledger_summary(engine: Engine, ledger: Ledger, args: argparse.Namespace) ->
                 _print_table(chunk)
     finally:
         ledger.close()
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    packs = list(args.args)
+    if len(packs) < 2:
+        return _usage("report needs at least one PACK and an INPUT (events, store or table)")
+    path = packs.pop()
+    params = _eval_params(args.param)
+    if isinstance(params, str):
+        return _usage(params)
+    if args.period and (args.first or args.last):
+        return _usage("give --period or --from/--to, not both")
+    engine = Engine(packs, edition=args.edition, params=params)
+    return report_cli.cmd_report(engine, path, args)
 
 
 def cmd_test(args: argparse.Namespace) -> int:
