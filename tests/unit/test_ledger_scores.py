@@ -57,7 +57,14 @@ def test_a_late_deduction_rescores_the_period_and_moves_the_crossing(staff: Engi
     ledger.apply(violation("v2", "2024-03-20T10:00:00", 15))  # 65: warning crossed here
     late = ledger.apply(violation("v0", "2024-03-01T10:00:00", 15))  # now 85, 65, 50
     assert sorted(d.score or 0 for d in late.deductions) == [50, 65, 85]
-    assert [e.rule for e in late.escalations] == ["replace"]  # warning still holds
+    # the warning still holds but moved to v1's time (its `at`); the replacement is new
+    assert [(e.rule, e.at) for e in late.escalations] == [
+        ("warn", dt.datetime.fromisoformat("2024-03-05T10:00:00+08:00")),
+        ("replace", dt.datetime.fromisoformat("2024-03-20T10:00:00+08:00")),
+    ]
+    assert [e.at for e in late.retracted if isinstance(e, svcrules.Escalation)] == [
+        dt.datetime.fromisoformat("2024-03-20T10:00:00+08:00")
+    ]
     assert sorted(d.score or 0 for d in late.retracted if isinstance(d, svcrules.Deduction)) == [
         65,
         80,

@@ -59,4 +59,5 @@ class CheckEffect:
             pack=meta.pack,
             pack_version=meta.pack_version,
             event_id=e["id"],
+            at=e["at"],
         )

@@ -94,5 +94,6 @@ class DeductEffect:
             pack=meta.pack,
             pack_version=meta.pack_version,
             event_id=e["id"],
+            at=e["at"],
             case=e.get("case"),
         )

@@ -49,4 +49,5 @@ class EscalateEffect:
             pack=meta.pack,
             pack_version=meta.pack_version,
             event_id=e["id"],
+            at=e["at"],
         )

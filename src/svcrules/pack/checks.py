@@ -15,6 +15,7 @@ from svcrules.diagnostics import Diagnostic, join_path
 from svcrules.effects.base import CheckContext, Names
 from svcrules.errors import PackError
 from svcrules.expr import Expr, parse_expr
+from svcrules.pack.kpis import check_kpis
 from svcrules.pack.ledger_checks import _check_counter_shape, check_ledger, check_scorecards
 from svcrules.pack.params import declaration_problems, effective_types, value_problems
 from svcrules.pack.schema import (
@@ -72,6 +73,7 @@ def check_pack(
     yield from check_scorecards(spec)
     yield from check_rules(spec, names, exprs if exprs is not None else {})
     yield from check_ledger(spec)
+    yield from check_kpis(spec)
 
 
 def check_identity(spec: PackSpec) -> Iterator[Diagnostic]:

@@ -8,7 +8,9 @@ in ``checks``; expressions are kept as text here and parsed by ``expr`` during t
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
+from decimal import Decimal
 from types import UnionType
 from typing import Annotated, Any, Literal, get_args
 
@@ -28,6 +30,7 @@ from svcrules.expr import Expr
 from svcrules.pack.params import ParamTypeSpec
 from svcrules.runtime.derived import with_derived_events
 from svcrules.runtime.events import STANDARD_FIELDS
+from svcrules.runtime.kpis import OPS, KpiKind, KpiOp, KpiPeriod
 
 RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=100)]
 EventType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")]
@@ -45,6 +48,68 @@ class CiteSpec(Spec):
         default=None, description="Line number(s) in the source, e.g. 117 or '34≡195'"
     )
     note: str | None = None
+
+
+KpiId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=100)]
+
+_TARGET = re.compile(r"^\s*(>=|<=|==|>|<)\s*([-+]?[0-9]+(?:\.[0-9]+)?)\s*$")
+
+
+class TargetSpec(Spec):
+    op: Literal[">=", ">", "<=", "<", "=="] = Field(description="How the value is compared")
+    value: Decimal = Field(description="The target, exact; a ratio as a fraction 0..1")
+
+
+class KpiSpec(Spec):
+    """A KPI over many outcomes: an on-time rate, a share, a count or an average score."""
+
+    id: KpiId = Field(description="The KPI's id, unique in the pack")
+    title: str
+    measures: str | None = Field(default=None, description="What it measures, in words")
+    kind: KpiKind = Field(
+        description="`on_time`: met / (met + breached) clocks by due period; `share`: clocks "
+        "stopped at all / clocks started, by start period; `count`: outcomes of `outcome` in "
+        "the period; `average_score`: mean end-of-period score of `scorecard` over subjects"
+    )
+    period: KpiPeriod = Field(default="month", description="The period each value covers")
+    target: str | TargetSpec | None = Field(
+        default=None,
+        description="An operator and an exact number, e.g. '>= 0.95' or {op: '>=', value: 0.95}",
+    )
+    clock: Name | tuple[Name, ...] | None = Field(
+        default=None, description="`on_time`, `share`, `count` of breaches: the clock(s)"
+    )
+    rules: tuple[str, ...] = Field(
+        default=(), description="Only outcomes of these rules (default: all of the kind)"
+    )
+    outcome: Literal["escalation", "violation", "deduction", "breach"] | None = Field(
+        default=None, description="`count`: the kind of outcome counted"
+    )
+    scorecard: Name | None = Field(default=None, description="`average_score`: the scorecard")
+    subjects: tuple[str, ...] = Field(
+        default=(),
+        description="`average_score`: subjects counted at the base score when they have no "
+        "deduction in the period (subjects with a deduction are always counted)",
+    )
+    cite: CiteSpec
+    catalog: tuple[str, ...] = Field(default=(), description="Catalog ids, e.g. KPI-02")
+
+    @property
+    def clocks(self) -> tuple[str, ...]:
+        if self.clock is None:
+            return ()
+        return (self.clock,) if isinstance(self.clock, str) else self.clock
+
+    @property
+    def goal(self) -> tuple[KpiOp, Decimal] | None:
+        """The target as (operator, value); None when absent or unreadable."""
+        if isinstance(self.target, TargetSpec):
+            return self.target.op, self.target.value
+        if self.target is None or not (m := _TARGET.match(self.target)):
+            return None
+        op = m.group(1)
+        assert op in OPS
+        return op, Decimal(m.group(2))  # type: ignore[return-value]  # the pattern's ops are OPS
 
 
 class SourceSpec(Spec):
@@ -196,6 +261,9 @@ class PackSpec(Spec):
     counters: dict[Name, CounterSpec] = Field(default_factory=dict)
     events: dict[EventType, EventTypeSpec] = Field(default_factory=dict)
     rules: tuple[RuleSpec, ...] = ()
+    kpis: tuple[KpiSpec, ...] = Field(
+        default=(), description="KPIs over many outcomes, each with a period, target and cite"
+    )
     disable: tuple[RuleId, ...] = Field(
         default=(), description="Overlay: ids of base rules to drop"
     )
