@@ -23,8 +23,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "report", help="a compliance report (HTML or JSON) of events, a ledger store or a table"
     )
     s.add_argument("args", nargs="+", metavar="PACK... INPUT")
-    s.add_argument("--input-kind", choices=("events", "store", "table"),
-                   help="what INPUT holds (default: by its suffix)")
+    s.add_argument(
+        "--input-kind",
+        choices=("events", "store", "table"),
+        help="what INPUT holds (default: by its suffix)",
+    )
     s.add_argument("--edition")
     s.add_argument("--param", action="append", default=[], metavar="NAME=JSON")
     s.add_argument("--now", metavar="T", help="advance the ledger to T before reporting")
@@ -47,8 +50,9 @@ def _events_ledger(engine: Engine, path: str, now: str | None) -> tuple[Ledger, 
                 continue
             result = next(iter(ledger.apply_many([item])))
             if isinstance(result, Rejection):
-                rejected.append(Rejection(event_id=result.event_id, index=index,
-                                          error=result.error))
+                rejected.append(
+                    Rejection(event_id=result.event_id, index=index, error=result.error)
+                )
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
@@ -72,7 +76,7 @@ def build(engine: Engine, path: str, args: argparse.Namespace) -> ReportData:
             raise error("report.input-format", "--now advances a ledger; a table has none", path)
         return from_table(engine, read_table(path), input=path, **period)
     if kind == "store":
-        ledger, notes = open_store(engine, path, args.now), []
+        ledger, notes = open_store(engine, path, args.now), list[str]()
         if args.now:
             ledger.advance(args.now)
     else:
@@ -91,8 +95,12 @@ def cmd_report(engine: Engine, path: str, args: argparse.Namespace) -> int:
         try:
             text = render_html(data)
         except ImportError as exc:  # pragma: no cover - the report and dev extras bring it
-            raise error("report.needs-extra", f"charts need matplotlib ({exc})", path,
-                        hint="pip install 'svcrules[report]'") from None
+            raise error(
+                "report.needs-extra",
+                f"charts need matplotlib ({exc})",
+                path,
+                hint="pip install 'svcrules[report]'",
+            ) from None
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
         print(f"report of {path} -> {args.out}", file=sys.stderr)

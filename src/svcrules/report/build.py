@@ -8,13 +8,16 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
+from svcrules.diagnostics import JSONObject
 from svcrules.engine import Engine
 from svcrules.ledger import Ledger
+from svcrules.ledger.scores import ScoreHistory
 from svcrules.report.explain import explain_text
 from svcrules.report.model import ClockRow, OnTime, ReportData, ScoreLine
 from svcrules.report.packinfo import PackInfo, pack_info
-from svcrules.report.periods import is_month, select_months
+from svcrules.report.periods import is_month, overlaps, select_months
 from svcrules.runtime import DAY_UNITS, Deadline
+from svcrules.runtime.kpis import KpiValue
 
 RUNNING = ("open", "paused")
 """Clocks still running at the watermark: listed whatever month they are due in."""
@@ -71,31 +74,50 @@ def on_time(
         for month in months:
             met, breached, running = by_month.get(month, (0, 0, 0))
             out.append(
-                OnTime(pack=pack, clock=clock, month=month, met=met, breached=breached,
-                       open=running, cite=cite)
+                OnTime(
+                    pack=pack,
+                    clock=clock,
+                    month=month,
+                    met=met,
+                    breached=breached,
+                    open=running,
+                    cite=cite,
+                )
             )
     return tuple(out)
 
 
-def score_lines(ledger: Ledger, info: PackInfo, months: Sequence[str]) -> tuple[ScoreLine, ...]:
+def kpis_shown(values: Iterable[KpiValue], months: Sequence[str]) -> tuple[JSONObject, ...]:
+    """The KPI values whose period falls in the months shown, as JSON objects."""
+    return tuple(v.to_dict() for v in values if overlaps(v.period, months))
+
+
+def score_lines(
+    history: Iterable[ScoreHistory], info: PackInfo, months: Sequence[str]
+) -> tuple[ScoreLine, ...]:
     """One line per subject and scorecard: the score after each deduction in the months shown,
     each period starting again from the base."""
     shown = set(months)
     lines: dict[tuple[str, str, str], list[tuple[str, int]]] = defaultdict(list)
-    for h in ledger.score_history():
-        points = [(t, s) for t, s in h.points if info.month(h.pack, t) in shown]
-        if not points:
+    for h in history:
+        kept = [(t, s) for t, s in h.points if info.month(h.pack, t) in shown]
+        if not kept:
             continue
         key = (h.pack, h.scorecard, h.subject)
-        start = _period_start(info, h.pack, h.period, points[0][0])
+        start = _period_start(info, h.pack, h.period, kept[0][0])
         lines[key].append((start.isoformat(), h.base))
-        lines[key].extend((t.astimezone(info.zones[h.pack]).isoformat(), s) for t, s in points)
+        lines[key].extend((t.astimezone(info.zones[h.pack]).isoformat(), s) for t, s in kept)
     out = []
     for (pack, card, subject), points in sorted(lines.items()):
         out.append(
-            ScoreLine(pack=pack, scorecard=card, subject=subject,
-                      base=info.bases[(pack, card)], points=tuple(points),
-                      cite=_card_cite(info, pack, card))
+            ScoreLine(
+                pack=pack,
+                scorecard=card,
+                subject=subject,
+                base=info.bases[(pack, card)],
+                points=tuple(points),
+                cite=_card_cite(info, pack, card),
+            )
         )
     return tuple(out)
 
@@ -129,9 +151,8 @@ def from_ledger(
     deadlines = ledger.deadlines()
     rows = [(dl, due_month(info, dl)) for dl in deadlines]
     seen = {m for dl, m in rows if dl.status in CLOSED}
-    seen.update(
-        info.month(h.pack, t) for h in ledger.score_history() for t, _ in h.points
-    )
+    history = ledger.score_history()
+    seen.update(info.month(h.pack, t) for h in history for t, _ in h.points)
     months = select_months(seen, first=first, last=last, period=period)
     shown = set(months)
     listed = [dl for dl, m in rows if m in shown]
@@ -143,7 +164,7 @@ def from_ledger(
         input=input,
         months=months,
         watermark=None if watermark is None else watermark.isoformat(),
-        kpis=(),
+        kpis=kpis_shown(ledger.kpis(), months),
         on_time=on_time(
             ((dl.pack, dl.clock, dl.rule, dl.status, m) for dl, m in rows), info, months
         ),
@@ -153,7 +174,7 @@ def from_ledger(
             for dl, m in rows
             if dl.status in RUNNING or (dl.status == "breached" and m in shown)
         ),
-        scores=score_lines(ledger, info, months),
+        scores=score_lines(history, info, months),
         thresholds=info.thresholds,
         notes=tuple(notes),
     )

@@ -12,7 +12,7 @@ import warnings
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from svcrules.report.model import ClockRow, OnTime, ScoreLine, Threshold
 
@@ -39,7 +39,7 @@ LINES = ["#1864ab", "#c2255c", "#5f3dc4", "#087f5b", "#d9480f", "#495057", "#0b7
 def _style() -> Iterator[None]:
     import matplotlib
 
-    rc = {
+    rc: dict[Any, object] = {
         "svg.fonttype": "none",  # <text>, not glyph outlines: small, and CJK by the browser
         "svg.hashsalt": "svcrules-report",  # the same data draws the same bytes
         "font.family": "sans-serif",
@@ -76,13 +76,24 @@ def on_time_chart(clock: str, cells: Sequence[OnTime]) -> str:
         months = [c.month for c in cells]
         x = range(len(months))
         ax.bar(x, [c.met for c in cells], color=MET, alpha=0.35, label="met")
-        ax.bar(x, [c.breached for c in cells], bottom=[c.met for c in cells], color=BREACHED,
-               alpha=0.35, label="breached")
+        ax.bar(
+            x,
+            [c.breached for c in cells],
+            bottom=[c.met for c in cells],
+            color=BREACHED,
+            alpha=0.35,
+            label="breached",
+        )
         ax.set_ylabel("clocks closed")
         rates = [None if c.rate is None else float(c.rate) * 100 for c in cells]
         ax2 = ax.twinx()
-        ax2.plot(x, [r if r is not None else float("nan") for r in rates], marker="o",
-                 color="#1864ab", label="on-time %")
+        ax2.plot(
+            x,
+            [r if r is not None else float("nan") for r in rates],
+            marker="o",
+            color="#1864ab",
+            label="on-time %",
+        )
         ax2.set_ylim(0, 105)
         ax2.set_ylabel("on-time %")
         ax.set_xticks(list(x), months, rotation=45 if len(months) > 4 else 0)
@@ -108,7 +119,7 @@ def breach_timeline(rows: Sequence[ClockRow], title: str) -> str:
                 if not pts:
                     continue
                 ax.scatter(
-                    [dt.datetime.fromisoformat(r.due) for r in pts],
+                    _dates([r.due for r in pts]),
                     [i] * len(pts),
                     s=[_size(r.late_by_s) for r in pts],
                     facecolors="none" if still_open else BREACHED,
@@ -116,6 +127,7 @@ def breach_timeline(rows: Sequence[ClockRow], title: str) -> str:
                     alpha=0.7,
                     label="breached, still open" if still_open else "breached, stopped late",
                 )
+        ax.xaxis_date()
         ax.set_yticks(range(len(names)), names)
         ax.set_ylim(-0.7, len(names) - 0.3)
         ax.set_title(title)
@@ -126,11 +138,18 @@ def breach_timeline(rows: Sequence[ClockRow], title: str) -> str:
         return _svg(fig)
 
 
+def _dates(isoformats: Sequence[str]) -> list[float]:
+    """ISO instants as matplotlib's date numbers (the axis shows them as dates)."""
+    from matplotlib.dates import date2num
+
+    return [float(date2num(dt.datetime.fromisoformat(t))) for t in isoformats]  # type: ignore[no-untyped-call]
+
+
 def _size(late_by_s: float | None) -> float:
     if late_by_s is None:
         return 40.0
     hours = late_by_s / 3600
-    return float(min(200.0, 18 + 12 * hours ** 0.5))
+    return float(min(200.0, 18 + 12 * hours**0.5))
 
 
 def score_chart(card: str, lines: Sequence[ScoreLine], thresholds: Sequence[Threshold]) -> str:
@@ -142,19 +161,32 @@ def score_chart(card: str, lines: Sequence[ScoreLine], thresholds: Sequence[Thre
         dated = all(len(t) > 7 for line in lines for t, _ in line.points)
         periods = sorted({t for line in lines for t, _ in line.points})
         for n, line in enumerate(lines):
-            xs: list[object] = [
-                dt.datetime.fromisoformat(t) if dated else periods.index(t) for t, _ in line.points
-            ]
+            times = [t for t, _ in line.points]
+            xs = _dates(times) if dated else [float(periods.index(t)) for t in times]
             ys = [s for _, s in line.points]
-            ax.step(xs, ys, where="post", marker="o", markersize=3,
-                    color=LINES[n % len(LINES)], label=line.subject)
+            ax.step(
+                xs,
+                ys,
+                where="post",
+                marker="o",
+                markersize=3,
+                color=LINES[n % len(LINES)],
+                label=line.subject,
+            )
         for th in thresholds:
             ax.axhline(th.level, linestyle="--", linewidth=1, color="#868e96")
             sign = "≤" if th.inclusive else "<"
-            ax.annotate(f"{th.name} {sign} {th.level}", (0, th.level), xycoords=("axes fraction",
-                        "data"), xytext=(2, 2), textcoords="offset points", fontsize=7,
-                        color="#495057")
+            ax.annotate(
+                f"{th.name} {sign} {th.level}",
+                (0, th.level),
+                xycoords=("axes fraction", "data"),
+                xytext=(2, 2),
+                textcoords="offset points",
+                fontsize=7,
+                color="#495057",
+            )
         if dated:
+            ax.xaxis_date()
             fig.autofmt_xdate()
         else:
             ax.set_xticks(range(len(periods)), periods)
@@ -162,6 +194,11 @@ def score_chart(card: str, lines: Sequence[ScoreLine], thresholds: Sequence[Thre
         ax.set_title(f"{card}: score per subject")
         levels = [s for line in lines for _, s in line.points] + [t.level for t in thresholds]
         ax.set_ylim(min(levels) - 5, max(levels) + 5)
-        ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=7, frameon=False,
-                  ncols=1 + len(lines) // 14)
+        ax.legend(
+            loc="center left",
+            bbox_to_anchor=(1.0, 0.5),
+            fontsize=7,
+            frameon=False,
+            ncols=1 + len(lines) // 14,
+        )
         return _svg(fig)

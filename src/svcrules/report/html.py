@@ -52,8 +52,10 @@ def _figure(svg: str, caption: str, name: str) -> str:
 def _kpi_cells(k: JSONObject) -> list[str]:
     met = k.get("met")
     verdict = (
-        '<td class="pass">pass</td>' if met is True
-        else '<td class="fail">fail</td>' if met is False
+        '<td class="pass">pass</td>'
+        if met is True
+        else '<td class="fail">fail</td>'
+        if met is False
         else '<td class="na">no data</td>'
     )
     target = f"{k.get('op') or ''} {k.get('target') or ''}".strip() or "-"
@@ -147,7 +149,16 @@ def _clock_cells(c: ClockRow) -> list[str]:
 def _clocks(data: ReportData) -> str:
     if not data.clocks:
         return '<p class="na">No clock open or breached in the months shown.</p>'
-    head = ("case", "clock", "status", "due", "late by", "rule", "cite", "how the due time was computed")
+    head = (
+        "case",
+        "clock",
+        "status",
+        "due",
+        "late by",
+        "rule",
+        "cite",
+        "how the due time was computed",
+    )
     return _table(head, (_clock_cells(c) for c in data.clocks), "clock-table")
 
 
@@ -162,7 +173,9 @@ def render_html(data: ReportData) -> str:
         ("scores", "Score trajectories and thresholds", _scores(data)),
         ("clocks", "Clocks open or breached, with how each due time was computed", _clocks(data)),
     ]
-    body = "".join(f'<section id="{sid}"><h2>{_e(t)}</h2>{html}</section>' for sid, t, html in sections)
+    body = "".join(
+        f'<section id="{sid}"><h2>{_e(t)}</h2>{html}</section>' for sid, t, html in sections
+    )
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{_e(data.title)}: compliance report</title>"

@@ -3,6 +3,7 @@ month ``2025-09``, a quarter ``2025-Q3`` or a year ``2025``), else every month w
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
 
@@ -88,3 +89,17 @@ def select_months(
     if lo > hi:
         raise _bad("--from", lo, f"before --to {hi}")
     return months_between(lo, hi)
+
+
+def overlaps(label: str, months: Iterable[str]) -> bool:
+    """Whether a KPI period label (day, ISO week, month, quarter, year) falls in or spans one of
+    ``months``; a week counts in the month of its Thursday (as ISO weeks belong to years)."""
+    shown = set(months)
+    if _MONTH.match(label) or re.match(r"^\d{4}-\d{2}-\d{2}$", label):
+        return label[:7] in shown
+    if w := re.match(r"^(\d{4})-W(\d{2})$", label):
+        thursday = dt.date.fromisocalendar(int(w.group(1)), int(w.group(2)), 4)
+        return f"{thursday.year:04d}-{thursday.month:02d}" in shown
+    if _QUARTER.match(label) or _YEAR.match(label):
+        return bool(shown.intersection(period_months(label)))
+    return False

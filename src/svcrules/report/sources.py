@@ -11,6 +11,7 @@ from svcrules.diagnostics import Diagnostic
 from svcrules.engine import Engine
 from svcrules.ledger import Ledger
 from svcrules.report.model import ReportError
+from svcrules.runtime.rows import COLUMNS
 
 KINDS = {
     ".jsonl": "events",
@@ -63,8 +64,20 @@ def open_store(engine: Engine, path: str, now: str | None) -> Ledger:
     return engine.ledger(snapshot=snapshot)
 
 
-COLUMNS_NEEDED = ("kind", "rule", "clock", "case", "subject", "due", "status", "score", "cite",
-                  "pack", "late_by_s", "detail")
+COLUMNS_NEEDED = (
+    "kind",
+    "rule",
+    "clock",
+    "case",
+    "subject",
+    "due",
+    "status",
+    "score",
+    "cite",
+    "pack",
+    "late_by_s",
+    "detail",
+)
 
 
 def read_table(path: str | os.PathLike[str]) -> list[dict[str, object]]:
@@ -74,7 +87,9 @@ def read_table(path: str | os.PathLike[str]) -> list[dict[str, object]]:
         import pyarrow.parquet as pq
     except ImportError:  # pragma: no cover - the dask and dev extras bring pyarrow
         raise error(
-            "report.needs-extra", "reading an outcome table needs pyarrow", name,
+            "report.needs-extra",
+            "reading an outcome table needs pyarrow",
+            name,
             hint="pip install 'svcrules[dask]'",
         ) from None
     try:
@@ -89,6 +104,6 @@ def read_table(path: str | os.PathLike[str]) -> list[dict[str, object]]:
             name,
             hint="give the table svcrules eval --parquet or svcrules.dask replay wrote",
         )
-    table = pq.read_table(name, columns=list(COLUMNS_NEEDED))
-    rows: list[dict[str, object]] = table.to_pylist()
+    present = [c for c in COLUMNS if c in schema.names]  # `at` is missing from older tables
+    rows: list[dict[str, object]] = pq.read_table(name, columns=present).to_pylist()
     return rows

@@ -1,6 +1,7 @@
 """Report: the figures of an outcome table (``from_table``: the Parquet written by ``svcrules
 eval --parquet``, ``svcrules.dask.replay`` or ``apply_frame``). A table holds no explanation of
-due times and no time of a deduction: the report says so rather than making them up."""
+due times: the report says so rather than making one up. KPIs come from the same computation
+as ``Ledger.kpis`` (``runtime.kpis.kpi_values`` over the rows)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,15 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
+from svcrules.diagnostics import JSONObject
 from svcrules.engine import Engine
-from svcrules.report.build import CLOSED, RUNNING, on_time
-from svcrules.report.model import ClockRow, ReportData, ScoreLine
+from svcrules.ledger.scores import ScoreHistory
+from svcrules.report.build import CLOSED, RUNNING, kpis_shown, on_time, score_lines
+from svcrules.report.model import ClockRow, ReportData
 from svcrules.report.packinfo import PackInfo, pack_info
-from svcrules.report.periods import is_month, select_months
+from svcrules.report.periods import select_months
+from svcrules.runtime.kpis import kpi_values
+from svcrules.runtime.rows import COLUMNS
 
 Row = Mapping[str, object]
 
@@ -22,9 +27,10 @@ NOTE_EXPLAIN = (
     "From an outcome table: how each due time was computed (Deadline.explain) is not in the "
     "table; replay the events through a ledger for the explanations."
 )
-NOTE_SCORES = (
-    "From an outcome table: deductions carry no time, so each subject's score is shown once per "
-    "scorecard period (its score after the period's last deduction), not after each deduction."
+NOTE_NO_AT = (
+    "The table has no `at` column (written before svcrules added it): deductions, escalations "
+    "and violations carry no time, so score trajectories and the KPIs that count by event time "
+    "are not shown; re-run the evaluation to write a current table."
 )
 NOTE_STATELESS = (
     "The table has no met or breached clocks (a stateless `svcrules eval --parquet` table: every "
@@ -65,31 +71,34 @@ def _clock_row(row: Row, due: dt.datetime, month: str) -> ClockRow:
     )
 
 
-def _score_lines(
-    rows: Sequence[Row], info: PackInfo, shown: set[str]
-) -> tuple[ScoreLine, ...]:
-    """The lowest score after a deduction per subject, scorecard and period: deductions only
-    take points, so it is the period's last."""
-    ends: dict[tuple[str, str, str], dict[str, int]] = defaultdict(dict)
+def _history(rows: Sequence[Row], info: PackInfo) -> tuple[ScoreHistory, ...]:
+    """The deduction rows as each period's scores in event-time order (``at``), as the ledger's
+    ``score_history`` gives them."""
+    periods: dict[tuple[str, str, str, str], list[tuple[dt.datetime, int]]] = defaultdict(list)
     for row in rows:
-        score, detail = row.get("score"), str(row.get("detail") or "")
-        card, _, period = detail.partition(" ")
-        if not isinstance(score, int) or (is_month(period) and period not in shown):
-            continue
-        key = (str(row.get("pack")), card, str(row.get("subject")))
-        ends[key][period] = min(score, ends[key].get(period, score))
-    out = []
-    for (pack, card, subject), by_period in sorted(ends.items()):
-        base = info.bases.get((pack, card))
-        if base is None:
-            continue
-        points = tuple((p, by_period[p]) for p in sorted(by_period))
-        cites = [t.cite for t in info.thresholds if (t.pack, t.scorecard) == (pack, card)]
-        out.append(
-            ScoreLine(pack=pack, scorecard=card, subject=subject, base=base, points=points,
-                      cite="; ".join(dict.fromkeys(c for c in cites if c)))
+        score, at = row.get("score"), row.get("at")
+        card, _, period = str(row.get("detail") or "").partition(" ")
+        if isinstance(score, int) and isinstance(at, dt.datetime):
+            key = (str(row.get("pack")), card, str(row.get("subject")), period)
+            periods[key].append((at, score))
+    return tuple(
+        ScoreHistory(
+            pack=pack,
+            scorecard=card,
+            subject=subject,
+            period=period,
+            base=info.bases[(pack, card)],
+            points=tuple(sorted(points)),
         )
-    return tuple(out)
+        for (pack, card, subject, period), points in sorted(periods.items())
+        if (pack, card) in info.bases
+    )
+
+
+def _kpis(engine: Engine, rows: Sequence[Row], months: Sequence[str]) -> tuple[JSONObject, ...]:
+    plans = [k for cp in engine.compiled if cp.ledger is not None for k in cp.ledger.kpis]
+    values = kpi_values(plans, (tuple(r.get(c) for c in COLUMNS) for r in rows))
+    return kpis_shown(values, months)
 
 
 def from_table(
@@ -107,10 +116,9 @@ def from_table(
     for row in rows:
         if row.get("kind") == "deadline" and (due := _due(row, info)) is not None:
             clocks.append((row, *due))
-    deductions = [r for r in rows if r.get("kind") == "deduction"]
+    history = _history([r for r in rows if r.get("kind") == "deduction"], info)
     seen = {m for r, _, m in clocks if r.get("status") in CLOSED}
-    periods = (str(r.get("detail") or "").partition(" ")[2] for r in deductions)
-    seen.update(p for p in periods if is_month(p))
+    seen.update(info.month(h.pack, t) for h in history for t, _ in h.points)
     months = select_months(seen, first=first, last=last, period=period)
     shown = set(months)
     listed = sorted(
@@ -122,8 +130,9 @@ def from_table(
         key=lambda c: (c.due, c.case or "", c.clock),
     )
     notes = [NOTE_EXPLAIN]
-    if deductions:
-        notes.append(NOTE_SCORES)
+    has_at = any(r.get("at") is not None for r in rows)
+    if rows and not has_at:
+        notes.append(NOTE_NO_AT)
     if clocks and all(r.get("status") in ("open", None) for r, _, _ in clocks):
         notes.append(NOTE_STATELESS)
         listed = []  # every clock as it started: none is known to be still open
@@ -134,7 +143,7 @@ def from_table(
         input=input,
         months=months,
         watermark=None,
-        kpis=(),
+        kpis=_kpis(engine, rows, months) if has_at else (),
         on_time=on_time(
             (
                 (str(r["pack"]), str(r.get("clock")), str(r.get("rule")), str(r.get("status")), m)
@@ -145,7 +154,7 @@ def from_table(
         ),
         breaches=tuple(c for c in listed if c.status == "breached"),
         clocks=tuple(listed),
-        scores=_score_lines(deductions, info, shown),
+        scores=score_lines(history, info, months),
         thresholds=info.thresholds,
         notes=tuple(notes),
     )
