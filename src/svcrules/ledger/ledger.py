@@ -29,7 +29,7 @@ from svcrules.runtime.batch import rejected_id
 from svcrules.runtime.derived import DERIVED_EVENTS
 from svcrules.runtime.due import period_label
 from svcrules.runtime.events import Event, check_envelope, parse_instant
-from svcrules.runtime.kpis import KpiValue, kpi_values, period_kind
+from svcrules.runtime.kpis import KpiValue, kpi_values
 from svcrules.runtime.plans import LedgerPlan
 from svcrules.runtime.results import (
     Deadline,
@@ -229,16 +229,6 @@ class Ledger(Timelines):
         ``2024-W19``, ``2024-05-03``; each KPI whose own period is of that kind), from the
         outcomes that hold now; with ``period`` None, every KPI over every period its outcomes
         touch. ``pack`` keeps one pack's. In pack order, then by period. See docs/kpis.md."""
-        if period is not None and period_kind(period) is None:
-            raise EventError(
-                [
-                    Diagnostic(
-                        "kpi.bad-period",
-                        f"period {period!r} is not a period label",
-                        hint="e.g. 2024-05, 2024-Q2, 2024, 2024-W19 or 2024-05-03",
-                    )
-                ]
-            )
         plans = [k for name, plan in self._plans.items() if pack in (None, name) for k in plan.kpis]
         return kpi_values(plans, map(outcome_row, self._outputs.values()), period)
 

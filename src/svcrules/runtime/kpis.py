@@ -15,7 +15,8 @@ from decimal import Decimal
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from svcrules.diagnostics import JSONObject
+from svcrules.diagnostics import Diagnostic, JSONObject
+from svcrules.errors import EventError
 from svcrules.runtime.due import period_label
 from svcrules.runtime.rows import COLUMNS, Row
 from svcrules.runtime.values import Cite, to_json_value
@@ -42,7 +43,8 @@ _LABELS: tuple[tuple[KpiPeriod, re.Pattern[str]], ...] = (
 )
 
 _I = {name: i for i, name in enumerate(COLUMNS)}
-KIND, RULE, CLOCK, SUBJECT = _I["kind"], _I["rule"], _I["clock"], _I["subject"]
+KIND, RULE, CLOCK, CASE = _I["kind"], _I["rule"], _I["clock"], _I["case"]
+SUBJECT = _I["subject"]
 DUE, STATUS, SCORE, PACK = _I["due"], _I["status"], _I["score"], _I["pack"]
 LATE, DETAIL, AT = _I["late_by_s"], _I["detail"], _I["at"]
 
@@ -146,11 +148,22 @@ def kpi_values(
 ) -> tuple[KpiValue, ...]:
     """Each KPI of ``plans`` over ``period`` (a label) from outcome ``rows``; with ``period``
     None, over every period the rows touch. A KPI whose period kind differs from the label's
-    is left out; one with nothing to count in ``period`` is still given (value None or 0)."""
+    is left out; one with nothing to count in ``period`` is still given (value None or 0).
+    A label that names no period raises ``EventError`` (``kpi.bad-period``)."""
+    wanted = period_kind(period) if period is not None else None
+    if period is not None and wanted is None:
+        raise EventError(
+            [
+                Diagnostic(
+                    "kpi.bad-period",
+                    f"period {period!r} is not a period label",
+                    hint="e.g. 2024-05, 2024-Q2, 2024, 2024-W19 or 2024-05-03",
+                )
+            ]
+        )
     by_kind: dict[tuple[str, str], list[Row]] = {}
     for row in rows:
         by_kind.setdefault((row[PACK], row[KIND]), []).append(row)
-    wanted = period_kind(period) if period is not None else None
     out: list[KpiValue] = []
     for plan in plans:
         if period is not None and plan.period != wanted:
@@ -199,11 +212,19 @@ def _on_time(plan: KpiPlan, rows: list[Row]) -> Tally:
 
 def _share(plan: KpiPlan, rows: list[Row]) -> Tally:
     """Clocks by the period of their start (the closing event): those stopped at all (met, or
-    breached and stopped late) / those started, cancelled and excused ones left out."""
-    out: Tally = {}
+    breached and stopped late) / those started, cancelled and excused ones left out. A clock
+    has a row as started (``open``) and, once it ends, a row as it ended: the latter decides."""
+    clocks: dict[tuple[object, object], Row] = {}
     for row in rows:
+        if row[AT] is None or not _chosen(plan, row):
+            continue
+        key = (row[CASE], row[CLOCK])
+        if key not in clocks or row[STATUS] != "open":
+            clocks[key] = row
+    out: Tally = {}
+    for row in clocks.values():
         status = row[STATUS]
-        if status in ("cancelled", "excused") or row[AT] is None or not _chosen(plan, row):
+        if status in ("cancelled", "excused"):
             continue
         t = out.setdefault(label_of(row[AT], plan.period, plan.tz), [0, 0])
         t[0] += status == "met" or (status == "breached" and row[LATE] is not None)
