@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from html import escape
+from pathlib import PurePath
 
 from svcrules import __version__
 from svcrules.diagnostics import JSONObject
@@ -49,26 +51,38 @@ def _figure(svg: str, caption: str, name: str) -> str:
     )
 
 
+RATIOS = ("on_time", "share")
+"""KPI kinds whose value and target are fractions, shown as percentages."""
+
+
+def _kpi_number(value: object, kind: object) -> str:
+    if value is None:
+        return "-"
+    if kind in RATIOS:
+        return f"{Decimal(str(value)) * 100:.1f} %"
+    return str(value)
+
+
 def _kpi_cells(k: JSONObject) -> list[str]:
     met = k.get("met")
-    verdict = (
-        '<td class="pass">pass</td>'
-        if met is True
-        else '<td class="fail">fail</td>'
-        if met is False
-        else '<td class="na">no data</td>'
-    )
-    target = f"{k.get('op') or ''} {k.get('target') or ''}".strip() or "-"
-    value = k.get("value")
+    if met is True:
+        verdict = '<td class="pass">pass</td>'
+    elif met is False:
+        verdict = '<td class="fail">fail</td>'
+    else:
+        verdict = '<td class="na">no data</td>'
+    kind, target = k.get("kind"), k.get("target")
+    goal = "-" if target is None else f"{k.get('op') or ''} {_kpi_number(target, kind)}"
+    of = "" if k.get("denominator") is None else f"{k.get('numerator')} / {k.get('denominator')}"
     cite = k.get("cite")
     cite_text = cite.get("text") if isinstance(cite, dict) else cite
     return [
         f"<td>{_e(k.get('kpi'))}</td>",
         f"<td>{_e(k.get('title'))}</td>",
         f"<td>{_e(k.get('period'))}</td>",
-        f'<td class="num">{_e("-" if value is None else value)}</td>',
-        f'<td class="num">{_e(k.get("numerator"))} / {_e(k.get("denominator"))}</td>',
-        f"<td>{_e(target)}</td>",
+        f'<td class="num">{_e(_kpi_number(k.get("value"), kind))}</td>',
+        f'<td class="num">{_e(of)}</td>',
+        f'<td class="num">{_e(goal)}</td>',
         verdict,
         f'<td class="cite">{_e(cite_text)}</td>',
     ]
@@ -181,7 +195,8 @@ def render_html(data: ReportData) -> str:
         f"<title>{_e(data.title)}: compliance report</title>"
         f"<style>{CSS % (FONT_LIST, FONT_LIST)}</style></head><body>"
         f"<h1>{_e(data.title)}</h1>"
-        f'<p class="meta">packs {_e(", ".join(data.packs))} · {_e(data.source)} {_e(data.input)}'
+        f'<p class="meta">packs {_e(", ".join(data.packs))} · {_e(data.source)} '
+        f"{_e(PurePath(data.input).name)}"
         f" · months {_e(months)} · watermark {_e(data.watermark or '-')}"
         f" · svcrules {_e(__version__)}</p>"
         + (f'<ul class="notes">{notes}</ul>' if notes else "")
