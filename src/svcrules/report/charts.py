@@ -63,7 +63,10 @@ def _figure(width: float, height: float) -> Figure:
 
 def _svg(fig: Figure) -> str:
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None})
+    # no RDF block (date, creator, format): nothing in it is for the reader
+    fig.savefig(
+        buf, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None}
+    )
     text = buf.getvalue()
     return text[text.index("<svg") :]  # inline: no XML declaration or DOCTYPE
 

@@ -32,6 +32,10 @@ NOTE_NO_AT = (
     "and violations carry no time, so score trajectories and the KPIs that count by event time "
     "are not shown; re-run the evaluation to write a current table."
 )
+NOTE_REPEATED = (
+    "{} clock(s) have more than one row in the table (an open row beside a closed one): each is "
+    "counted once, by its closed row."
+)
 NOTE_STATELESS = (
     "The table has no met or breached clocks (a stateless `svcrules eval --parquet` table: every "
     "clock is as it started): on-time rates and breaches need a ledger's table "
@@ -95,6 +99,25 @@ def _history(rows: Sequence[Row], info: PackInfo) -> tuple[ScoreHistory, ...]:
     )
 
 
+def _one_row_per_clock(rows: Sequence[Row]) -> tuple[list[Row], int]:
+    """The table's deadline rows, one per clock ``(pack, case, clock)``: where a table holds a
+    clock twice (an open row left beside its closed one, as after an extension), the closed row,
+    else the last. Also how many clocks had more than one row."""
+    by_key: dict[tuple[object, object, object], Row] = {}
+    repeated = set()
+    for row in rows:
+        if row.get("kind") != "deadline":
+            continue
+        key = (row.get("pack"), row.get("case"), row.get("clock"))
+        kept = by_key.get(key)
+        if kept is not None:
+            repeated.add(key)
+            if kept.get("status") not in RUNNING and row.get("status") in RUNNING:
+                continue
+        by_key[key] = row
+    return list(by_key.values()), len(repeated)
+
+
 def _kpis(engine: Engine, rows: Sequence[Row], months: Sequence[str]) -> tuple[JSONObject, ...]:
     plans = [k for cp in engine.compiled if cp.ledger is not None for k in cp.ledger.kpis]
     values = kpi_values(plans, (tuple(r.get(c) for c in COLUMNS) for r in rows))
@@ -113,8 +136,9 @@ def from_table(
     """The report of outcome-table rows (dicts keyed by ``svcrules.scale.COLUMNS``)."""
     info = pack_info(engine)
     clocks: list[tuple[Row, dt.datetime, str]] = []
-    for row in rows:
-        if row.get("kind") == "deadline" and (due := _due(row, info)) is not None:
+    deadlines, repeated = _one_row_per_clock(rows)
+    for row in deadlines:
+        if (due := _due(row, info)) is not None:
             clocks.append((row, *due))
     history = _history([r for r in rows if r.get("kind") == "deduction"], info)
     seen = {m for r, _, m in clocks if r.get("status") in CLOSED}
@@ -130,6 +154,8 @@ def from_table(
         key=lambda c: (c.due, c.case or "", c.clock),
     )
     notes = [NOTE_EXPLAIN]
+    if repeated:
+        notes.append(NOTE_REPEATED.format(repeated))
     has_at = any(r.get("at") is not None for r in rows)
     if rows and not has_at:
         notes.append(NOTE_NO_AT)
