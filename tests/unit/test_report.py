@@ -204,3 +204,17 @@ def test_report_error_is_a_svcrules_error_and_the_html_escapes_pack_text() -> No
     assert "<script" not in page and "<metadata" not in page
     for fetch in ('src="', 'href="http', "url(http", "url(//", "@import", "<link"):
         assert fetch not in page, fetch
+
+
+def test_chinese_names_stay_text_for_the_pages_cjk_font_list() -> None:
+    engine = svcrules.Engine("resident-staff")
+    ledger = engine.ledger()
+    for event in sample("resident-staff"):
+        renamed = {**event, "subject": "张三"} if event.get("subject") == "S1" else event
+        with contextlib.suppress(svcrules.EventError):
+            ledger.apply(renamed)
+    ledger.advance(NOW)
+    page = render_html(from_ledger(engine, ledger, source="events", input="事件.jsonl"))
+    scores = page[page.index('data-chart="scores monthly"') :]
+    assert "<text" in scores and "张三" in scores[: scores.index("</figure>")]  # text, not outlines
+    assert "事件.jsonl" in page and "Noto Sans CJK SC" in page and "Microsoft YaHei" in page
