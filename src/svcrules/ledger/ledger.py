@@ -268,8 +268,16 @@ class Ledger(Timelines):
             _, pack, name, subject, period = key
             if scorecard is None or name == scorecard:
                 points = tuple(zip(view.instants, view.scores, strict=True))
-                out.append(ScoreHistory(pack=pack, scorecard=name, subject=subject,
-                                        period=period, base=view.base, points=points))
+                out.append(
+                    ScoreHistory(
+                        pack=pack,
+                        scorecard=name,
+                        subject=subject,
+                        period=period,
+                        base=view.base,
+                        points=points,
+                    )
+                )
         out.sort(key=lambda h: (h.pack, h.scorecard, h.subject, h.period))
         return tuple(out)
 
