@@ -107,8 +107,8 @@ def on_time_chart(clock: str, cells: Sequence[OnTime]) -> str:
 
 
 def breach_timeline(rows: Sequence[ClockRow], title: str) -> str:
-    """Every breached clock at its due time, one row per clock name; marker size by lateness,
-    hollow while the clock is still open."""
+    """Every breached clock at its due time, one row per clock name; the larger the marker, the
+    later the clock (stopped late, or still open at the watermark)."""
     with _style():
         by_clock: dict[str, list[ClockRow]] = defaultdict(list)
         for r in rows:
@@ -117,27 +117,20 @@ def breach_timeline(rows: Sequence[ClockRow], title: str) -> str:
         fig = _figure(9, 0.9 + 0.32 * max(len(names), 2))
         ax = fig.add_subplot()
         for i, name in enumerate(names):
-            for still_open in (False, True):
-                pts = [r for r in by_clock[name] if (r.late_by_s is None) == still_open]
-                if not pts:
-                    continue
-                ax.scatter(
-                    _dates([r.due for r in pts]),
-                    [i] * len(pts),
-                    s=[_size(r.late_by_s) for r in pts],
-                    facecolors="none" if still_open else BREACHED,
-                    edgecolors=BREACHED,
-                    alpha=0.7,
-                    label="breached, still open" if still_open else "breached, stopped late",
-                )
+            pts = by_clock[name]
+            ax.scatter(
+                _dates([r.due for r in pts]),
+                [i] * len(pts),
+                s=[_size(r.late_by_s) for r in pts],
+                color=BREACHED,
+                alpha=0.6,
+            )
         ax.xaxis_date()
         ax.set_yticks(range(len(names)), names)
         ax.set_ylim(-0.7, len(names) - 0.3)
         ax.set_title(title)
+        ax.set_xlabel("due time (marker size: how late)")
         fig.autofmt_xdate()
-        handles, labels = ax.get_legend_handles_labels()
-        unique = dict(zip(labels, handles, strict=True))
-        ax.legend(unique.values(), unique.keys(), loc="upper left", fontsize=8, frameon=False)
         return _svg(fig)
 
 
