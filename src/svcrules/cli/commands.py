@@ -1,4 +1,4 @@
-"""CLI: the only module that prints or exits; ``svcrules list|check|eval|test|explain|schema``.
+"""CLI: the only module that prints or exits; ``svcrules list|check|eval|test|kpis|explain|schema``.
 
 Exit codes: 0 success, 1 pack, case or event failures, 2 usage errors. Diagnostics print as
 ``file:line:col: error[code] path: message``.
@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from svcrules import __version__
+from svcrules.cli import kpis as kpis_cli
 from svcrules.cli import ledger as ledger_cli
 from svcrules.cli import report as report_cli
 from svcrules.cli.lines import _read_events
@@ -120,6 +121,8 @@ def _parser() -> argparse.ArgumentParser:
         "--fail-under", type=float, metavar="PCT", help="fail if a pack's rule coverage is below"
     )
     s.set_defaults(func=cmd_test)
+
+    kpis_cli.add_parser(sub)
 
     s = sub.add_parser("explain", help="show a pack's compiled rules")
     s.add_argument("pack", metavar="PACK")

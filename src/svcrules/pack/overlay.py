@@ -51,8 +51,8 @@ def _merged_params(base: PackSpec, overlay: PackSpec) -> dict[str, Any]:
 def _overlay(
     base: Pack, spec: PackSpec, doc: Document, index: list[int]
 ) -> tuple[PackSpec, list[_RuleOrigin], list[Diagnostic]]:
-    """Apply an overlay to its base: params deep-merged, sections merged by key, rules replaced
-    by id or added, ``disable`` drops base rules."""
+    """Apply an overlay to its base: params deep-merged, sections merged by key, rules and KPIs
+    replaced by id or added, ``disable`` drops base rules."""
     problems: list[Diagnostic] = []
     base_spec = base.spec
     fields = spec.model_fields_set
@@ -66,6 +66,7 @@ def _overlay(
                 **merged[section],
                 **spec.model_dump(by_alias=True)[section],
             }
+    merged["kpis"] = _merged_kpis(merged["kpis"], spec)
     merged.update(_merged_params(base_spec, spec))
     base_ids = [r.id for r in base_spec.rules]
     base_origin = {
@@ -104,6 +105,15 @@ def _overlay(
         return PackSpec.model_validate(merged), origins, problems
     except ValidationError as exc:  # pragma: no cover - both halves were valid on their own
         raise PackError(doc.locate(d) for d in pydantic_diagnostics(exc, merged)) from None
+
+
+def _merged_kpis(base: list[dict[str, Any]], overlay: PackSpec) -> list[dict[str, Any]]:
+    """The base's KPIs with the overlay's replacing those of the same id, then its new ones."""
+    if "kpis" not in overlay.model_fields_set:
+        return base
+    mine = {k.id: k.model_dump(by_alias=True, exclude_unset=True) for k in overlay.kpis}
+    kept = [mine.pop(k["id"], k) for k in base]
+    return [*kept, *mine.values()]
 
 
 def _located_doc(base: Pack, rule_id: str) -> Document:
