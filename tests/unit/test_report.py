@@ -218,3 +218,16 @@ def test_chinese_names_stay_text_for_the_pages_cjk_font_list() -> None:
     scores = page[page.index('data-chart="scores monthly"') :]
     assert "<text" in scores and "张三" in scores[: scores.index("</figure>")]  # text, not outlines
     assert "事件.jsonl" in page and "Noto Sans CJK SC" in page and "Microsoft YaHei" in page
+
+
+def test_report_data_is_an_immutable_value_that_pickles_equal() -> None:
+    import dataclasses
+    import pickle
+
+    engine, ledger = folded("resident-staff")
+    data = from_ledger(engine, ledger, source="events", input="x.jsonl")
+    again = pickle.loads(pickle.dumps(data))
+    assert again == data and again.to_dict() == data.to_dict()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        data.on_time[0].met = 0  # type: ignore[misc]
+    assert json.loads(data.to_json())["on_time"][0]["rate"] == data.on_time[0].to_dict()["rate"]
