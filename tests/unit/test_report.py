@@ -231,3 +231,16 @@ def test_report_data_is_an_immutable_value_that_pickles_equal() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         data.on_time[0].met = 0  # type: ignore[misc]
     assert json.loads(data.to_json())["on_time"][0]["rate"] == data.on_time[0].to_dict()["rate"]
+
+
+def test_without_matplotlib_html_says_which_extra_and_json_still_works(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if the extra were not installed
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    events = events_path("telecom-field-service")
+    err = _fails(capsys, "telecom-field-service", events, "--out", str(tmp_path / "r.html"))
+    assert "error[report.needs-extra]" in err and "svcrules[report]" in err
+    assert report_json(tmp_path, "telecom-field-service", events)["kpis"]

@@ -94,7 +94,7 @@ def cmd_report(engine: Engine, path: str, args: argparse.Namespace) -> int:
     else:
         try:
             text = render_html(data)
-        except ImportError as exc:  # pragma: no cover - the report and dev extras bring it
+        except ImportError as exc:  # the report extra (matplotlib) is not installed
             raise error(
                 "report.needs-extra",
                 f"charts need matplotlib ({exc})",
