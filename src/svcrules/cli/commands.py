@@ -1,4 +1,5 @@
-"""CLI: the only module that prints or exits; ``svcrules list|check|eval|test|kpis|report|explain|schema``.
+"""CLI: the only module that prints or exits; ``svcrules list|check|eval|test|kpis|report|explain|
+schema``.
 
 Exit codes: 0 success, 1 pack, case or event failures, 2 usage errors. Diagnostics print as
 ``file:line:col: error[code] path: message``.
