@@ -125,7 +125,7 @@ def breach_timeline(rows: Sequence[ClockRow], title: str) -> str:
                 color=BREACHED,
                 alpha=0.6,
             )
-        ax.xaxis_date()
+        ax.xaxis_date(tz=_zone(rows[0].due))  # ticks in the pack's zone, as the due times
         ax.set_yticks(range(len(names)), names)
         ax.set_ylim(-0.7, len(names) - 0.3)
         ax.set_title(title)
@@ -139,6 +139,10 @@ def _dates(isoformats: Sequence[str]) -> list[float]:
     from matplotlib.dates import date2num
 
     return [float(date2num(dt.datetime.fromisoformat(t))) for t in isoformats]  # type: ignore[no-untyped-call]
+
+
+def _zone(isoformat: str) -> dt.tzinfo | None:
+    return dt.datetime.fromisoformat(isoformat).tzinfo
 
 
 def _size(late_by_s: float | None) -> float:
@@ -182,7 +186,7 @@ def score_chart(card: str, lines: Sequence[ScoreLine], thresholds: Sequence[Thre
                 color="#495057",
             )
         if dated:
-            ax.xaxis_date()
+            ax.xaxis_date(tz=_zone(lines[0].points[0][0]))
             fig.autofmt_xdate()
         else:
             ax.set_xticks(range(len(periods)), periods)
