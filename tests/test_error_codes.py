@@ -22,6 +22,7 @@ UNREACHABLE_SECTIONS = {
     "Ledger queries, snapshots and stores": "the ledger's API",
     "durable_rules backend": "the durable_rules backend's API",
     "Scale-out (`svcrules.dask.replay`)": "svcrules.dask",
+    "Reports (`svcrules report`)": "svcrules report (tests/unit/test_report*.py)",
     "Event codes (`EventError`)": "events, not packs",
 }
 UNREACHABLE = {

@@ -1,4 +1,5 @@
-"""CLI: the only module that prints or exits; ``svcrules list|check|eval|test|kpis|explain|schema``.
+"""CLI: the only module that prints or exits; ``svcrules list|check|eval|test|kpis|report|explain|
+schema``.
 
 Exit codes: 0 success, 1 pack, case or event failures, 2 usage errors. Diagnostics print as
 ``file:line:col: error[code] path: message``.
@@ -19,6 +20,7 @@ from svcrules.cli import progress as progress_cli
 from svcrules.cli.explain import cmd_explain as explain_pack
 from svcrules.cli.fields import Shape, parse_shape
 from svcrules.cli.helptext import PACK_HELP, add_command
+from svcrules.cli import report as report_cli
 from svcrules.cli.lines import _read_events
 from svcrules.cli.render import (
     _print_table,
@@ -145,6 +147,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--parquet", metavar="IN", help="a Parquet file of events (needs --out)")
     s.add_argument("--out", metavar="OUT.parquet", help="with --parquet: the outcome table")
     s.set_defaults(func=cmd_eval)
+
+    report_cli.add_parser(sub)
+    sub.choices["report"].set_defaults(func=cmd_report)
 
     s = add_command(sub, "test", "run the cases shipped beside packs")
     s.add_argument(
@@ -397,6 +402,20 @@ def _ledger_summary(engine: Engine, ledger: Ledger, args: argparse.Namespace, sh
                 _print_table(chunk)
     finally:
         ledger.close()
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    packs = list(args.args)
+    if len(packs) < 2:
+        return _usage("report needs at least one PACK and an INPUT (events, store or table)")
+    path = packs.pop()
+    params = _eval_params(args.param)
+    if isinstance(params, str):
+        return _usage(params)
+    if args.period and (args.first or args.last):
+        return _usage("give --period or --from/--to, not both")
+    engine = Engine(packs, edition=args.edition, params=params)
+    return report_cli.cmd_report(engine, path, args)
 
 
 def cmd_test(args: argparse.Namespace) -> int:

@@ -23,6 +23,11 @@ DESCRIPTIONS = {
     "params each rule reads (effective values), cite; optionally the generated Python.",
     "kpis": "Fold JSON Lines events through a ledger of one pack (advanced to --now), then "
     "print the pack's KPIs over a period against their targets, each with its cite.",
+    "report": "Write a compliance report of a pack: KPIs against targets, monthly on-time "
+    "rates per clock, breaches, score trajectories with their thresholds, and the open and "
+    "breached clocks with how each due time was computed, all citing the clause. INPUT is a "
+    "JSON Lines events file (folded through a ledger), a SQLite ledger store, or a Parquet "
+    "outcome table.",
     "schema": "Print a JSON Schema (draft 2020-12): of the pack format, or of the events one "
     "pack accepts.",
 }
@@ -65,6 +70,13 @@ examples:
   svcrules kpis power-grid examples/power-grid-events.jsonl --period 2025-09 \\
       --now 2025-11-01T00:00:00+08:00
   svcrules kpis resident-staff events.jsonl --format json | jq -r 'select(.met == false) | .kpi'
+""",
+    "report": """\
+examples:
+  svcrules report power-grid examples/power-grid-events.jsonl \\
+      --now 2025-11-01T00:00:00+08:00 --out report.html
+  svcrules report resident-staff ledger.sqlite --period 2025-Q3 --format json
+  svcrules report power-grid outcomes.parquet --from 2025-01 --to 2025-12 -o audit.html
 """,
     "schema": """\
 examples:

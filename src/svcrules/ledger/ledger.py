@@ -23,7 +23,7 @@ from svcrules.ledger.clocks import late_ref
 from svcrules.ledger.folding import KeyState, Record, Timelines
 from svcrules.ledger.model import Key, OutId, order_of
 from svcrules.ledger.routing import Routed, route
-from svcrules.ledger.scores import ScoreView
+from svcrules.ledger.scores import ScoreHistory, ScoreView
 from svcrules.ledger.store import SqliteStore, write_error
 from svcrules.runtime.batch import rejected_id
 from svcrules.runtime.derived import DERIVED_EVENTS
@@ -256,6 +256,30 @@ class Ledger(Timelines):
             ):
                 latest = view
         return latest.at(None) if latest is not None else plan.base
+
+    def score_history(self, scorecard: str | None = None) -> tuple[ScoreHistory, ...]:
+        """Every scorecard period with deductions (of ``scorecard``, or of all): the score after
+        each deduction, by pack, scorecard, subject and period."""
+        out = []
+        for key, state in self._keys.items():
+            view = state.view
+            if key[0] != "score" or not isinstance(view, ScoreView) or not view.scores:
+                continue
+            _, pack, name, subject, period = key
+            if scorecard is None or name == scorecard:
+                points = tuple(zip(view.instants, view.scores, strict=True))
+                out.append(
+                    ScoreHistory(
+                        pack=pack,
+                        scorecard=name,
+                        subject=subject,
+                        period=period,
+                        base=view.base,
+                        points=points,
+                    )
+                )
+        out.sort(key=lambda h: (h.pack, h.scorecard, h.subject, h.period))
+        return tuple(out)
 
     def snapshot(self) -> JSONObject:
         """The ledger as plain JSON data: format version, packs (name, version, edition, params
