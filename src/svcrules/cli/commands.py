@@ -17,10 +17,10 @@ from svcrules import __version__
 from svcrules.cli import kpis as kpis_cli
 from svcrules.cli import ledger as ledger_cli
 from svcrules.cli import progress as progress_cli
+from svcrules.cli import report as report_cli
 from svcrules.cli.explain import cmd_explain as explain_pack
 from svcrules.cli.fields import Shape, parse_shape
 from svcrules.cli.helptext import PACK_HELP, add_command
-from svcrules.cli import report as report_cli
 from svcrules.cli.lines import _read_events
 from svcrules.cli.render import (
     _print_table,
