@@ -22,6 +22,7 @@ SCRIPTS = (
     "bench_phrases.py",
     "bench_ledger.py",
     "bench_dask.py",
+    "bench_report_charts.py",
 )
 
 

@@ -43,6 +43,7 @@ EXPECTED = {
         "RATIO bytes per open clock/1024 = ",
         "RATIO late event cost(",
     ],
+    "bench_report_charts.py": ["matplotlib (inline SVG)", "IMPORT pygal", "IMPORT plotly"],
     "bench_dask.py": [
         "RATIO dask_stateless_speedup_2_vs_1 = ",
         "RATIO dask_stateful_speedup_2_vs_1 = ",

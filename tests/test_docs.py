@@ -10,7 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CODE = re.compile(
     r"[\"'](pack|schema|rule|ref|edition|field|deadline|deduct|escalate|scorecard|counter|"
-    r"overlay|params|engine|event|expr|calendar|count|schedule|snapshot|store|backend|case)\.([a-z][a-z-]*)[\"']"
+    r"overlay|params|engine|event|expr|calendar|count|schedule|snapshot|store|backend|case|kpi|report)\.([a-z][a-z-]*)[\"']"
 )
 
 

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         Violation,
     )
     from svcrules.runtime.events import Event
+    from svcrules.runtime.kpis import KpiValue
 
 del TYPE_CHECKING
 
@@ -50,6 +51,7 @@ __all__ = [
     "Event",
     "EventError",
     "Explanation",
+    "KpiValue",
     "Ledger",
     "Pack",
     "PackError",
@@ -80,6 +82,7 @@ _HOME: dict[str, str] = {
     "Event": "svcrules.runtime.events",
     "EventError": "svcrules.errors",
     "Explanation": "svcrules.runtime",
+    "KpiValue": "svcrules.runtime.kpis",
     "Ledger": "svcrules.ledger",
     "Pack": "svcrules.pack.schema",
     "PackError": "svcrules.errors",

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TypeAlias
+
+from svcrules.hints import HINTS
 
 JSONValue: TypeAlias = "bool | int | float | str | list[JSONValue] | dict[str, JSONValue] | None"
 """Plain JSON data: what every ``to_dict()`` returns (``json.dumps`` writes it as it is)."""
@@ -16,7 +20,8 @@ class Diagnostic:
 
     ``code`` is stable and documented in ``docs/errors.md``; ``path`` is a JSON path into the
     pack or event (``$.rules[2].deadline.within``); ``file``/``line``/``column`` are 1-based and
-    ``None`` where the format gives no position (TOML, mappings, events).
+    ``None`` where the format gives no position (mappings, events). Without a specific
+    ``hint``, a pack or case code gets its general fix (``svcrules.hints``).
     """
 
     code: str
@@ -27,6 +32,10 @@ class Diagnostic:
     column: int | None = None
     hint: str | None = None
     rule: str | None = field(default=None)
+
+    def __post_init__(self) -> None:
+        if self.hint is None and self.code in HINTS:
+            object.__setattr__(self, "hint", HINTS[self.code])
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.file or "", self.line or 0, self.column or 0, self.path, self.code)
@@ -73,3 +82,9 @@ def join_path(base: str, *parts: str | int) -> str:
         else:
             out += "[" + repr(part).replace("'", '"') + "]"
     return out
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
+    """``did you mean 'X'?`` for the closest of ``choices``, or None when none is close."""
+    close = difflib.get_close_matches(word, sorted(map(str, choices)), n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else None

@@ -20,8 +20,9 @@ from svcrules.ledger import Ledger
 from svcrules.pack import deep_merge, load_pack
 from svcrules.pack.checks import enum_keys
 from svcrules.pack.params import effective_types, exact, value_problems
+from svcrules.pack.positions import Document
 from svcrules.pack.schema import Pack
-from svcrules.pack.sources import Document, check_data
+from svcrules.pack.sources import check_data
 from svcrules.runtime import (
     Deadline,
     Decision,

@@ -11,6 +11,7 @@ from tests.reference_expr import family, interpret
 
 from svcrules.errors import PackError
 from svcrules.expr import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, MAX_STRING, parse_expr
+from svcrules.hints import HINTS
 
 AT = datetime(2024, 3, 1, 23, 30, tzinfo=UTC)
 EVENT: dict[str, Any] = {
@@ -525,4 +526,4 @@ def test_a_bare_keyword_field_is_a_syntax_error_with_a_hint() -> None:
     assert d.hint == "the field `class` is a Python keyword: write it `class_`"
     with pytest.raises(PackError) as info:
         parse_expr("class == 'x'", fields={"at"})
-    assert info.value.diagnostics[0].hint is None
+    assert info.value.diagnostics[0].hint == HINTS["expr.syntax"]  # the general one

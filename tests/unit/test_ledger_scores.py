@@ -57,7 +57,14 @@ def test_a_late_deduction_rescores_the_period_and_moves_the_crossing(staff: Engi
     ledger.apply(violation("v2", "2024-03-20T10:00:00", 15))  # 65: warning crossed here
     late = ledger.apply(violation("v0", "2024-03-01T10:00:00", 15))  # now 85, 65, 50
     assert sorted(d.score or 0 for d in late.deductions) == [50, 65, 85]
-    assert [e.rule for e in late.escalations] == ["replace"]  # warning still holds
+    # the warning still holds but moved to v1's time (its `at`); the replacement is new
+    assert [(e.rule, e.at) for e in late.escalations] == [
+        ("warn", dt.datetime.fromisoformat("2024-03-05T10:00:00+08:00")),
+        ("replace", dt.datetime.fromisoformat("2024-03-20T10:00:00+08:00")),
+    ]
+    assert [e.at for e in late.retracted if isinstance(e, svcrules.Escalation)] == [
+        dt.datetime.fromisoformat("2024-03-20T10:00:00+08:00")
+    ]
     assert sorted(d.score or 0 for d in late.retracted if isinstance(d, svcrules.Deduction)) == [
         65,
         80,
@@ -249,3 +256,30 @@ def test_counter_shapes_are_checked_at_load() -> None:
     with pytest.raises(PackError) as exc:
         svcrules.load_pack(bad)
     assert set(exc.value.codes) == {"counter.consecutive", "counter.period-and-window"}
+
+
+def test_score_history_gives_each_period_in_event_time_even_after_a_late_event(
+    staff: Engine,
+) -> None:
+    ledger = staff.ledger()
+    ledger.apply(violation("v2", "2024-03-12T10:00:00", 30))
+    ledger.apply(violation("v3", "2024-04-02T10:00:00", 10))
+    ledger.apply(violation("v1", "2024-03-05T10:00:00", 20))  # late: re-folds March
+    ledger.apply(violation("w1", "2024-03-07T10:00:00", 5, subject="li"))
+    history = ledger.score_history("monthly")
+    got = [(h.subject, h.period, h.base, [s for _, s in h.points]) for h in history]
+    assert got == [
+        ("li", "2024-03", 100, [95]),
+        ("zhang", "2024-03", 100, [80, 50]),
+        ("zhang", "2024-04", 100, [90]),
+    ]
+    march = history[1]
+    assert [t.isoformat() for t, _ in march.points] == [
+        "2024-03-05T02:00:00+00:00",
+        "2024-03-12T02:00:00+00:00",
+    ]
+    assert march.to_dict()["points"] == [
+        ["2024-03-05T02:00:00+00:00", 80],
+        ["2024-03-12T02:00:00+00:00", 50],
+    ]
+    assert ledger.score_history("no-such-card") == ()

@@ -97,7 +97,7 @@ def test_json_pack_has_positions(tmp_path: Path) -> None:
     assert d.line is not None and '"critical"' in path.read_text().splitlines()[d.line - 1]
 
 
-def test_toml_pack_loads_and_reports_paths_without_positions(tmp_path: Path) -> None:
+def test_toml_pack_loads_and_reports_paths_with_positions(tmp_path: Path) -> None:
     toml = """
 pack = "tiny"
 version = "1"
@@ -126,7 +126,8 @@ check = { assert = "v >= 0", message = "negative" }
     with pytest.raises(PackError) as err:
         svcrules.load_pack(path)
     (d,) = err.value.diagnostics
-    assert (d.code, d.path, d.line) == ("rule.duplicate-id", "$.rules[1].id", None)
+    second = toml.splitlines().index('id = "v"', 16) + 1
+    assert (d.code, d.path, d.line, d.column) == ("rule.duplicate-id", "$.rules[1].id", second, 1)
     fixed = _write(
         tmp_path,
         toml.replace(

@@ -1,4 +1,5 @@
-"""CLI: the only module that prints or exits; ``svcrules list|check|eval|test|explain|schema``.
+"""CLI: the only module that prints or exits; ``svcrules list|check|eval|test|kpis|report|explain|
+schema``.
 
 Exit codes: 0 success, 1 pack, case or event failures, 2 usage errors. Diagnostics print as
 ``file:line:col: error[code] path: message``.
@@ -9,12 +10,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Callable, Sequence
 from typing import IO, Any
 
 from svcrules import __version__
+from svcrules.cli import kpis as kpis_cli
 from svcrules.cli import ledger as ledger_cli
+from svcrules.cli import progress as progress_cli
+from svcrules.cli import report as report_cli
+from svcrules.cli.explain import cmd_explain as explain_pack
+from svcrules.cli.fields import Shape, parse_shape
+from svcrules.cli.helptext import PACK_HELP, add_command
 from svcrules.cli.lines import _read_events
 from svcrules.cli.render import (
     _print_table,
@@ -23,8 +29,11 @@ from svcrules.cli.render import (
     _table_rows,
     _usage,
     printable,
+    table_header,
+    table_lines,
 )
 from svcrules.cli.schema import cmd_schema
+from svcrules.cli.sniff import Ambiguous, sniff
 from svcrules.engine import Engine
 from svcrules.errors import EventError, PackError, SvcrulesError
 from svcrules.ledger import Ledger
@@ -37,12 +46,6 @@ from svcrules.limits import (
 from svcrules.pack import list_packs, load_pack
 from svcrules.runtime import Decision, Rejection
 from svcrules.testing import run_cases, write_junit
-
-EVENT_SUFFIXES = (".jsonl", ".ndjson", ".json")
-
-
-PROGRESS_EVERY = 2000
-
 
 TABLE_CHUNK = 1000
 """`--format table` prints this many rows at a time, column widths computed per chunk, so that
@@ -72,32 +75,70 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="svcrules", description="Evaluate service events against policy packs."
+        prog="svcrules",
+        description="Evaluate service events against policy packs.",
+        epilog="Run `svcrules COMMAND --help` for a command's options and examples.",
     )
     p.add_argument("--version", action="version", version=f"svcrules {__version__}")
-    sub = p.add_subparsers(dest="command")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
-    s = sub.add_parser("list", help="built-in and plug-in packs")
-    s.add_argument("--json", action="store_true", help="one JSON object per pack")
+    s = add_command(sub, "list", "built-in and plug-in packs")
+    s.add_argument("--json", action="store_true", help="one JSON object per pack, not a table")
     s.set_defaults(func=cmd_list)
 
-    s = sub.add_parser("check", help="load and check packs; print every problem")
-    s.add_argument("packs", nargs="+", metavar="PACK")
+    s = add_command(sub, "check", "load and check packs; print every problem")
+    s.add_argument("packs", nargs="+", metavar="PACK", help=PACK_HELP)
     s.set_defaults(func=cmd_check)
 
-    s = sub.add_parser("eval", help="evaluate JSON Lines events (a file or - for stdin)")
-    s.add_argument("args", nargs="+", metavar="PACK... [EVENTS|-]")
-    s.add_argument("--events", "-e", help="events file (JSON Lines), or - for stdin")
-    s.add_argument("--edition")
+    s = add_command(
+        sub,
+        "eval",
+        "evaluate JSON Lines events (a file or - for stdin)",
+        usage="%(prog)s PACK... [EVENTS|-] [options]",
+    )
+    s.add_argument(
+        "args",
+        nargs="+",
+        metavar="PACK... [EVENTS|-]",
+        help=f"packs ({PACK_HELP}), then the events file, told from a pack by its content, "
+        "or - for standard input (read when no events file is given)",
+    )
+    s.add_argument("--events", "-e", metavar="FILE", help="the events file (JSON Lines), or -")
+    s.add_argument(
+        "--edition", metavar="NAME", help="the edition to run in every pack that declares it"
+    )
     s.add_argument(
         "--param",
         action="append",
         default=[],
         metavar="NAME=JSON",
-        help="override a param, e.g. arrival_minutes='{\"urban\": 30}'",
+        help="override a param (repeatable; JSON, else plain text; mappings merge key by key), "
+        "e.g. 'arrival_minutes={\"urban\": 30}'",
     )
-    s.add_argument("--format", choices=("json", "table"), default="json")
-    s.add_argument("--no-progress", action="store_true", help="never show a progress line")
+    s.add_argument(
+        "--format",
+        choices=("json", "table"),
+        default="json",
+        help="json: one decision or rejection per line (default); table: one row per outcome",
+    )
+    s.add_argument(
+        "--fields",
+        metavar="A,B,C",
+        help="JSON output: keep only these keys of each outcome (e.g. rule,due,status)",
+    )
+    s.add_argument(
+        "--compact",
+        action="store_true",
+        help="JSON output: leave out each outcome's explanation and shorten its cite to "
+        "doc, article, line",
+    )
+    s.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="a progress bar (events, total, rate, ETA) on standard error; default: only when "
+        "standard error is a terminal",
+    )
     s.add_argument(
         "--ledger", action="store_true", help="fold the events through a ledger (docs/ledger.md)"
     )
@@ -107,9 +148,14 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--out", metavar="OUT.parquet", help="with --parquet: the outcome table")
     s.set_defaults(func=cmd_eval)
 
-    s = sub.add_parser("test", help="run the cases shipped beside packs")
-    s.add_argument("packs", nargs="*", metavar="PACK")
-    s.add_argument("--verbose", "-v", action="store_true")
+    report_cli.add_parser(sub)
+    sub.choices["report"].set_defaults(func=cmd_report)
+
+    s = add_command(sub, "test", "run the cases shipped beside packs")
+    s.add_argument(
+        "packs", nargs="*", metavar="PACK", help=f"{PACK_HELP}; default: every known pack"
+    )
+    s.add_argument("--verbose", "-v", action="store_true", help="print passing cases too")
     s.add_argument("-k", metavar="PATTERN", help="only cases whose 'PACK NAME' contains PATTERN")
     s.add_argument("--junit-xml", metavar="FILE", help="also write a JUnit XML report")
     s.add_argument(
@@ -117,16 +163,31 @@ def _parser() -> argparse.ArgumentParser:
     )
     s.set_defaults(func=cmd_test)
 
-    s = sub.add_parser("explain", help="show a pack's compiled rules")
-    s.add_argument("pack", metavar="PACK")
-    s.add_argument("--rule")
-    s.add_argument("--edition")
+    kpis_cli.add_parser(sub)
+
+    s = add_command(sub, "explain", "show a pack's compiled rules")
+    s.add_argument("pack", metavar="PACK", help=PACK_HELP)
+    s.add_argument("--rule", metavar="ID", help="show only this rule (active in the edition)")
+    s.add_argument("--edition", metavar="NAME", help="the edition to show (default: the pack's)")
+    s.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=JSON",
+        help="override a param as eval does; the rules show its effective value",
+    )
     s.add_argument("--source", action="store_true", help="also print the generated Python")
     s.set_defaults(func=cmd_explain)
 
-    s = sub.add_parser("schema", help="JSON Schema of packs, or of a pack's events")
-    s.add_argument("what", nargs="?", default="pack", choices=("pack", "events"))
-    s.add_argument("pack", nargs="?", metavar="PACK")
+    s = add_command(sub, "schema", "JSON Schema of packs, or of a pack's events")
+    s.add_argument(
+        "what",
+        nargs="?",
+        default="pack",
+        choices=("pack", "events"),
+        help="pack: the pack format (default); events: the events PACK accepts",
+    )
+    s.add_argument("pack", nargs="?", metavar="PACK", help=f"with events: {PACK_HELP}")
     s.add_argument("--output", "-o", metavar="FILE", help="write the schema to FILE")
     s.set_defaults(func=cmd_schema)
     return p
@@ -164,21 +225,29 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _split_eval_args(args: argparse.Namespace) -> tuple[list[str], str | None]:
+def _split_eval_args(args: argparse.Namespace) -> tuple[list[str], str | None] | str:
+    """The packs and the events file (None: standard input), told apart by content; or the
+    usage error."""
     packs = list(args.args)
     events = args.events
-    if events is None and packs:
-        last = packs[-1]
-        is_events_file = (
-            last.endswith(EVENT_SUFFIXES) and Path(last).is_file() and Path(last).stem != "pack"
-        )
-        if last == "-" or is_events_file:
+    try:
+        if events is None and packs and (packs[-1] == "-" or sniff(packs[-1]) == "events"):
             events = packs.pop()
+        if events not in (None, "-") and sniff(events) == "pack":
+            return f"{events} is a pack, not events (JSON Lines with `type` and `at`)"
+        for name in packs:
+            if sniff(name) == "events":
+                return f"{name} holds events, not a pack: give the events file last or as --events"
+    except Ambiguous as exc:
+        return f"{exc}; name the events file with --events FILE"
     return packs, events
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    packs, events_path = _split_eval_args(args)
+    split = _split_eval_args(args)
+    if isinstance(split, str):
+        return _usage(split)
+    packs, events_path = split
     if not packs:
         return _usage("eval needs at least one PACK")
     params = _eval_params(args.param)
@@ -186,6 +255,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return _usage(params)
     if (args.now or args.db) and not args.ledger:
         return _usage("--now and --db need --ledger")
+    shape = parse_shape(args.fields, args.compact)
+    if isinstance(shape, str):
+        return _usage(shape)
+    if (args.format != "json" or args.parquet) and not shape.whole:
+        return _usage("--fields and --compact shape JSON output, not a table or --parquet")
     engine = Engine(packs, edition=args.edition, params=params)
     if args.parquet:
         from svcrules.cli.parquet import cmd_eval_parquet
@@ -195,25 +269,24 @@ def cmd_eval(args: argparse.Namespace) -> int:
     stream = _events_stream(events_path)
     if isinstance(stream, str):
         return _usage(stream)
-    out = _Output(args.format, ledger_cli.table_rows if ledger is not None else _table_rows)
+    rows = ledger_cli.table_rows if ledger is not None else _table_rows
+    progress = progress_cli.start(events_path, args.progress)
+    out = _Output(args.format, rows, len(engine.compiled) > 1, shape, progress.emit)
     counts = {"events": 0, "decisions": 0, "rejections": 0}
-    progress = not args.no_progress and sys.stderr.isatty()
     try:
         for index, item in enumerate(_read_events(stream)):
             counts["events"] += 1
             result = _decide(engine, ledger, item, index)
             counts["decisions" if isinstance(result, Decision) else "rejections"] += 1
             out.write(str(index), item, result)
-            if progress and counts["events"] % PROGRESS_EVERY == 0:
-                print(f"\r{counts['events']} events ...", end="", file=sys.stderr, flush=True)
+            progress.advance()
     finally:
+        progress.close()
         if stream is not sys.stdin.buffer:
             stream.close()
-    if progress and counts["events"] >= PROGRESS_EVERY:
-        print("\r", end="", file=sys.stderr)
     out.close()
     if ledger is not None:
-        _ledger_summary(engine, ledger, args)
+        _ledger_summary(engine, ledger, args, shape)
     print(
         f"events: {counts['events']}, decisions: {counts['decisions']}, "
         f"rejections: {counts['rejections']}",
@@ -264,24 +337,33 @@ def _decide(engine: Engine, ledger: Ledger | None, item: Any, index: int) -> Dec
 
 
 class _Output:
-    """Decisions as JSON lines, or as a table printed in chunks (flat memory, escaped text)."""
+    """Decisions as JSON lines, or as a table printed in chunks (flat memory, escaped text); a
+    PACK column when several packs are loaded."""
 
-    def __init__(self, fmt: str, rows: Any) -> None:
+    def __init__(
+        self, fmt: str, rows: Any, with_pack: bool, shape: Shape, emit: Callable[[str], None]
+    ) -> None:
         self.json = fmt == "json"
         self.rows = rows
-        self.header: tuple[str, ...] | None = ("#", "EVENT", "TYPE", "OUTCOME")
+        self.with_pack = with_pack
+        self.shape = shape
+        self.emit = emit
+        self.header: tuple[str, ...] | None = table_header(with_pack)
         self.table: list[tuple[str, ...]] = []
 
     def write(self, index: str, item: Any, result: Decision | Rejection) -> None:
         if self.json:
-            print(json.dumps(result.to_dict(), ensure_ascii=False))
+            data = result.to_dict()
+            if isinstance(result, Decision):
+                data = self.shape.decision(data)
+            self.emit(json.dumps(data, ensure_ascii=False))
             return
-        self.table.extend(self.rows(index, item, result))
+        self.table.extend(self.rows(index, item, result, self.with_pack))
         if len(self.table) >= TABLE_CHUNK:
             self.flush()
 
     def flush(self) -> None:
-        _print_table([self.header, *self.table] if self.header else self.table)
+        self.emit("\n".join(table_lines([self.header, *self.table] if self.header else self.table)))
         self.header, self.table = None, []
 
     def close(self) -> None:
@@ -289,18 +371,21 @@ class _Output:
             self.flush()
 
 
-def _ledger_summary(engine: Engine, ledger: Ledger, args: argparse.Namespace) -> None:
+def _ledger_summary(engine: Engine, ledger: Ledger, args: argparse.Namespace, shape: Shape) -> None:
     """After the events: ``--now``'s decision, the clocks still open or breached, the scores."""
     try:
         if args.now:
             d = ledger.advance(args.now)
             if args.format == "json":
-                print(json.dumps({"now": args.now, **d.to_dict()}, ensure_ascii=False))
+                data = shape.decision(d.to_dict())
+                print(json.dumps({"now": args.now, **data}, ensure_ascii=False))
             else:
-                now_rows = ledger_cli.table_rows("now", {"type": f"advance {args.now}"}, d)
-                _print_table([("#", "EVENT", "TYPE", "OUTCOME"), *now_rows])
+                with_pack = len(engine.compiled) > 1
+                item = {"type": f"advance {args.now}"}
+                now_rows = ledger_cli.table_rows("now", item, d, with_pack)
+                _print_table([table_header(with_pack), *now_rows])
         if args.format == "json":
-            for line in ledger_cli.summary_json(engine, ledger):
+            for line in ledger_cli.summary_json(engine, ledger, shape.outcome):
                 print(line)
             return
         for title, head, rows in ledger_cli.summary_tables(engine, ledger):
@@ -317,6 +402,20 @@ def _ledger_summary(engine: Engine, ledger: Ledger, args: argparse.Namespace) ->
                 _print_table(chunk)
     finally:
         ledger.close()
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    packs = list(args.args)
+    if len(packs) < 2:
+        return _usage("report needs at least one PACK and an INPUT (events, store or table)")
+    path = packs.pop()
+    params = _eval_params(args.param)
+    if isinstance(params, str):
+        return _usage(params)
+    if args.period and (args.first or args.last):
+        return _usage("give --period or --from/--to, not both")
+    engine = Engine(packs, edition=args.edition, params=params)
+    return report_cli.cmd_report(engine, path, args)
 
 
 def cmd_test(args: argparse.Namespace) -> int:
@@ -350,32 +449,7 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    engine = Engine(args.pack, edition=args.edition)
-    cp = engine.compiled[0]
-    pack = engine.packs[0]
-    out = printable  # every line echoes pack text: rule ids, expressions, cites, file names
-    print(out(f"{cp.name} {cp.version} edition={cp.edition} timezone={cp.timezone.key}"))
-    print(out(f"source: {pack.source}   generated: {cp.filename}"))
-    shown = 0
-    for rule in cp.rules:
-        if args.rule and rule.id != args.rule:
-            continue
-        shown += 1
-        print()
-        print(out(f"{rule.id}  [{rule.effect}, {rule.severity}]  {rule.location}"))
-        print(out(f"  on:    {', '.join(rule.on)}"))
-        if rule.when:
-            print(out(f"  when:  {rule.when}"))
-        print(out(f"  does:  {rule.summary}"))
-        print(out(f"  cite:  {rule.cite}"))
-        if rule.catalog:
-            print(out(f"  implements: {', '.join(rule.catalog)}"))
-    if args.rule and not shown:
-        active = ", ".join(r.id for r in cp.rules)
-        return _usage(out(f"no active rule {args.rule!r} in this edition (active: {active})"))
-    if args.source:
-        print(out(f"\n# --- generated Python ({cp.filename}) ---"))
-        for n, line in enumerate(cp.source.splitlines(), 1):
-            rule_id = cp.line_rules.get(n, "")
-            print(out(f"{n:4d}  {line:<90} {('# ' + rule_id) if rule_id else ''}".rstrip()))
-    return 0
+    params = _eval_params(args.param)
+    if isinstance(params, str):
+        return _usage(params)
+    return explain_pack(args, params)

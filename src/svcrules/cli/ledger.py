@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
+from svcrules.cli.render import Line, event_rows, rejection_line
+from svcrules.diagnostics import JSONObject
 from svcrules.engine import Engine
 from svcrules.errors import EventError
 from svcrules.ledger import Ledger
@@ -68,27 +70,16 @@ def _outcome(item: Outcome) -> str:
             return f"{item.action} clock {item.clock} [{item.rule}]"
 
 
-def table_rows(label: str, item: Any, result: Decision | Rejection) -> list[tuple[str, ...]]:
+def table_rows(
+    label: str, item: Any, result: Decision | Rejection, with_pack: bool = False
+) -> list[tuple[str, ...]]:
     """Rows of one ledger decision: what it reports, then what it retracts."""
-    etype = str(item.get("type", "?")) if isinstance(item, dict) else "-"
-    eid = result.event_id or "-"
     if isinstance(result, Rejection):
-        d = result.error.diagnostics[0]
-        return [(label, eid, etype, f"REJECTED {d.code} {d.path}: {d.message}")]
-    reported: list[Outcome] = [
-        *result.deadlines,
-        *result.deductions,
-        *result.escalations,
-        *result.violations,
-        *result.signals,
-    ]
-    lines = [_outcome(x) for x in reported]
-    lines += [f"retracted: {_outcome(x)}" for x in result.retracted]
-    lines += [f"warning: {w}" for w in result.warnings]
-    if not lines:
-        lines = ["-"]  # nothing changed: also what a duplicate gives
-    rows: list[tuple[str, ...]] = [(label, eid, etype, lines[0])]
-    return rows + [("", "", "", rest) for rest in lines[1:]]
+        return event_rows(label, item, result.event_id, [rejection_line(result)], with_pack)
+    lines: list[Line] = [(x.pack, _outcome(x)) for x in result.outcomes]
+    lines += [(x.pack, f"retracted: {_outcome(x)}") for x in result.retracted]
+    lines += [("-", f"warning: {w}") for w in result.warnings]
+    return event_rows(label, item, result.event_id, lines, with_pack)  # none: nothing changed
 
 
 def scores(engine: Engine, ledger: Ledger) -> Iterator[tuple[str, str, int, int]]:
@@ -110,11 +101,14 @@ def scores(engine: Engine, ledger: Ledger) -> Iterator[tuple[str, str, int, int]
                 yield subject, name, score, base
 
 
-def summary_json(engine: Engine, ledger: Ledger) -> Iterator[str]:
-    """One JSON line per clock still open or breached, then one per score off its base."""
+def summary_json(
+    engine: Engine, ledger: Ledger, shape: Callable[[JSONObject], JSONObject] = lambda d: d
+) -> Iterator[str]:
+    """One JSON line per clock still open or breached (``shape`` picks its keys), then one per
+    score off its base."""
     for dl in ledger.deadlines():
         if dl.status in SUMMARY_STATUSES:
-            yield json.dumps({"clock": dl.to_dict()}, ensure_ascii=False)
+            yield json.dumps({"clock": shape(dl.to_dict())}, ensure_ascii=False)
     for subject, card, score, base in scores(engine, ledger):
         line = {"subject": subject, "scorecard": card, "score": score, "base": base}
         yield json.dumps({"score": line}, ensure_ascii=False)
@@ -126,13 +120,15 @@ Section = tuple[str, tuple[str, ...], Iterator[tuple[str, ...]]]
 def summary_tables(engine: Engine, ledger: Ledger) -> list[Section]:
     """The same as tables: (title, header, rows), the rows produced lazily."""
     when = ledger.watermark.isoformat() if ledger.watermark else "the last event"
+    with_pack = len(engine.compiled) > 1
 
     def clocks() -> Iterator[tuple[str, ...]]:
         for dl in ledger.deadlines():
             if dl.status in SUMMARY_STATUSES:
                 due = f"{dl.due_date} (end of day)" if dl.unit in DAY_UNITS else dl.due.isoformat()
                 late = "-" if dl.late_by is None else str(dl.late_by)
-                yield (dl.case or "-", dl.clock, dl.status, due, late, dl.rule)
+                row = (dl.case or "-", dl.clock, dl.status, due, late, dl.rule)
+                yield (*row[:-1], dl.pack, dl.rule) if with_pack else row
 
     def scored() -> Iterator[tuple[str, ...]]:
         for subject, card, score, base in scores(engine, ledger):
@@ -141,7 +137,7 @@ def summary_tables(engine: Engine, ledger: Ledger) -> list[Section]:
     return [
         (
             f"clocks open or breached at {when}:",
-            ("CASE", "CLOCK", "STATUS", "DUE", "LATE BY", "RULE"),
+            ("CASE", "CLOCK", "STATUS", "DUE", "LATE BY", *("PACK",) * with_pack, "RULE"),
             clocks(),
         ),
         ("scores off their base:", ("SUBJECT", "SCORECARD", "SCORE", "BASE"), scored()),

@@ -4,6 +4,7 @@ reach the terminal) and tables."""
 from __future__ import annotations
 
 import sys
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -51,38 +52,90 @@ def _render(exc: SvcrulesError) -> str:
     return "\n".join(out)
 
 
-def _table_rows(index: str, item: Any, result: Decision | Rejection) -> list[tuple[str, ...]]:
+Line = tuple[str, str]
+"""One outcome line of a table: (the pack it came from, its text)."""
+
+
+def table_header(with_pack: bool) -> tuple[str, ...]:
+    """The events' table header; a PACK column when several packs are loaded."""
+    return (
+        ("#", "EVENT", "TYPE", "PACK", "OUTCOME")
+        if with_pack
+        else ("#", "EVENT", "TYPE", "OUTCOME")
+    )
+
+
+def event_rows(
+    index: str, item: Any, event_id: str | None, lines: Sequence[Line], with_pack: bool
+) -> list[tuple[str, ...]]:
+    """Rows of one event: its index, id and type on the first, one outcome per row."""
     etype = str(item.get("type", "?")) if isinstance(item, dict) else "?"
-    eid = result.event_id or "-"
+    head = (index, event_id or "-", etype)
+    rows: list[tuple[str, ...]] = []
+    for pack, text in lines or [("-", "-")]:  # `-`: the event produced nothing visible
+        rows.append((*head, pack, text) if with_pack else (*head, text))
+        head = ("", "", "")
+    return rows
+
+
+def rejection_line(result: Rejection) -> Line:
+    d = result.error.diagnostics[0]
+    return ("-", f"REJECTED {d.code} {d.path}: {d.message}")
+
+
+def _table_rows(
+    index: str, item: Any, result: Decision | Rejection, with_pack: bool = False
+) -> list[tuple[str, ...]]:
     if isinstance(result, Rejection):
-        d = result.error.diagnostics[0]
-        return [(index, eid, etype, f"REJECTED {d.code} {d.path}: {d.message}")]
-    lines = []
+        return event_rows(index, item, result.event_id, [rejection_line(result)], with_pack)
+    lines: list[Line] = []
     for dl in result.deadlines:
         due = f"{dl.due_date} (end of day)" if dl.unit in DAY_UNITS else dl.due.isoformat()
-        lines.append(f"deadline {dl.clock} due {due} ({dl.severity}) [{dl.rule}]")
+        lines.append((dl.pack, f"deadline {dl.clock} due {due} ({dl.severity}) [{dl.rule}]"))
     for v in result.violations:
-        lines.append(f"violation {v.message}: {v.observed} vs {v.limit} ({v.severity}) [{v.rule}]")
+        text = f"violation {v.message}: {v.observed} vs {v.limit} ({v.severity}) [{v.rule}]"
+        lines.append((v.pack, text))
     for de in result.deductions:
-        lines.append(f"deduct {de.points} from {de.subject} ({de.period}) [{de.rule}]")
+        lines.append((de.pack, f"deduct {de.points} from {de.subject} ({de.period}) [{de.rule}]"))
     for es in result.escalations:
-        lines.append(f"escalate to {es.to} level {es.level} [{es.rule}]")
+        lines.append((es.pack, f"escalate to {es.to} level {es.level} [{es.rule}]"))
     for sg in result.signals:
-        lines.append(f"{sg.action} clock {sg.clock} [{sg.rule}]")
-    for w in result.warnings:
-        lines.append(f"warning: {w}")
-    if not lines:
-        lines = ["-"]
-    rows: list[tuple[str, ...]] = [(index, eid, etype, lines[0])]
-    return rows + [("", "", "", rest) for rest in lines[1:]]
+        lines.append((sg.pack, f"{sg.action} clock {sg.clock} [{sg.rule}]"))
+    lines += [("-", f"warning: {w}") for w in result.warnings]
+    return event_rows(index, item, result.event_id, lines, with_pack)
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes on a terminal: East Asian wide and fullwidth characters (``W``,
+    ``F``: Chinese, Japanese, Korean, fullwidth forms) take two, combining marks none, the rest
+    one. ``text`` is already :func:`printable` (no control characters)."""
+    if text.isascii():
+        return len(text)
+    return sum(_char_width(c) for c in text)
+
+
+def _char_width(c: str) -> int:
+    if unicodedata.combining(c):
+        return 0
+    return 2 if unicodedata.east_asian_width(c) in "WF" else 1
+
+
+def table_lines(rows: Sequence[Sequence[str]]) -> list[str]:
+    """Rows as aligned text lines: every column but the last padded to its widest cell, counted
+    in terminal columns (a Chinese character takes two), two spaces between columns."""
+    cells = [[printable(c) for c in r] for r in rows]  # cells echo pack and event strings
+    sized = [[(c, display_width(c)) for c in r] for r in cells]
+    widths = [max(r[i][1] for r in sized) for i in range(len(sized[0]) - 1)]
+    out = []
+    for r in sized:
+        padded = [c + " " * (w - n) for (c, n), w in zip(r, widths, strict=False)]
+        out.append("  ".join([*padded, r[-1][0]]).rstrip())
+    return out
 
 
 def _print_table(rows: Sequence[Sequence[str]]) -> None:
-    rows = [[printable(c) for c in r] for r in rows]  # cells echo pack and event strings
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
-    for r in rows:
-        cells = [c.ljust(w) for c, w in zip(r, widths, strict=False)] + [r[-1]]
-        print("  ".join(cells).rstrip())
+    for line in table_lines(rows):
+        print(line)
 
 
 def _usage(message: str) -> int:

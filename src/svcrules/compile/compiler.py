@@ -24,7 +24,7 @@ from svcrules.effects.base import EmitContext
 from svcrules.expr import Expr, parse_expr
 from svcrules.expr.functions import FN_PREFIX, local_date
 from svcrules.pack.checks import build_calendar
-from svcrules.pack.schema import Pack, PackSpec, RuleSpec, rule_fields
+from svcrules.pack.schema import CiteSpec, Pack, PackSpec, RuleSpec, rule_fields
 from svcrules.runtime import EVAL_ERRORS, Cite, RuleMeta, rule_failed
 from svcrules.runtime.events import EventShape, FieldShape
 from svcrules.runtime.plans import LedgerPlan
@@ -129,7 +129,7 @@ def compile_pack(
                 summary,
                 rule.when,
                 rule.severity,
-                _cite(spec, rule),
+                _cite(spec, rule.cite),
                 rule.catalog,
                 pack.location(rule.id),
             )
@@ -178,7 +178,10 @@ def compile_pack(
             final_params,
             tz,
             lambda name, unit: _calendar_for(name, unit, calendars, spec),
-            lambda r: RuleMeta(r.id, _cite(spec, r), spec.pack, spec.version, r.severity, r.title),
+            lambda r: RuleMeta(
+                r.id, _cite(spec, r.cite), spec.pack, spec.version, r.severity, r.title
+            ),
+            lambda c: _cite(spec, c),
         ),
         code=rule_code,
         namespace=g,
@@ -213,8 +216,7 @@ def _shape(spec: PackSpec, etype: str, needed: Mapping[str, str]) -> EventShape:
     return EventShape(etype, spec.pack, tuple(shapes))
 
 
-def _cite(spec: PackSpec, rule: RuleSpec) -> Cite:
-    c = rule.cite
+def _cite(spec: PackSpec, c: CiteSpec) -> Cite:
     source = spec.sources.get(c.doc)
     return Cite(c.doc, c.article, c.line, c.note, source.title if source else None)
 
@@ -278,7 +280,9 @@ def _rule_code(
         return f"_r{k}"
 
     effect = rule.effect
-    meta = RuleMeta(rule.id, _cite(spec, rule), spec.pack, spec.version, rule.severity, rule.title)
+    meta = RuleMeta(
+        rule.id, _cite(spec, rule.cite), spec.pack, spec.version, rule.severity, rule.title
+    )
     ctx = EmitContext(
         meta=meta,
         event_types=rule.event_types,

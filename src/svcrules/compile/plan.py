@@ -1,5 +1,6 @@
 """Compiler: a checked pack's specs → the ``LedgerPlan`` the ledger reads (clock rules,
-scorecards, counters, schedules, the derived types rules listen to), as plain runtime data."""
+scorecards, counters, schedules, the derived types rules listen to, the KPIs), as plain
+runtime data."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from zoneinfo import ZoneInfo
 from svcrules.calendars import Calendar
 from svcrules.effects import DeadlineSpec, ScheduleSpec
 from svcrules.effects.schedule import parse_grace
-from svcrules.pack.schema import PackSpec, RuleSpec
+from svcrules.pack.schema import CiteSpec, KpiSpec, PackSpec, RuleSpec
 from svcrules.runtime.derived import DERIVED_EVENTS
 from svcrules.runtime.effects import RuleMeta
+from svcrules.runtime.kpis import KpiPlan
 from svcrules.runtime.plans import (
     ClockPlan,
     CounterPlan,
@@ -22,6 +24,7 @@ from svcrules.runtime.plans import (
     ScorecardPlan,
     ThresholdPlan,
 )
+from svcrules.runtime.values import Cite
 
 
 def ledger_plan(
@@ -31,6 +34,7 @@ def ledger_plan(
     tz: ZoneInfo,
     calendar_for: Callable[[str | None, str], Calendar | None],
     meta_for: Callable[[RuleSpec], RuleMeta],
+    cite_for: Callable[[CiteSpec], Cite],
 ) -> LedgerPlan:
     """The plan for the active ``rules`` of ``spec`` with final ``params``."""
     clocks: dict[str, ClockPlan] = {}
@@ -96,7 +100,35 @@ def ledger_plan(
         )
         for name, c in spec.counters.items()
     }
-    return LedgerPlan(tz, clocks, scorecards, counters, schedules, frozenset(listened))
+    kpis = tuple(kpi_plan(spec, k, tz, cite_for) for k in spec.kpis)
+    return LedgerPlan(tz, clocks, scorecards, counters, schedules, frozenset(listened), kpis)
+
+
+def kpi_plan(
+    spec: PackSpec, kpi: KpiSpec, tz: ZoneInfo, cite_for: Callable[[CiteSpec], Cite]
+) -> KpiPlan:
+    """A checked ``KpiSpec`` as the plain ``KpiPlan`` that ``runtime.kpis`` computes from."""
+    goal = kpi.goal
+    card = spec.scorecards.get(kpi.scorecard) if kpi.scorecard else None
+    return KpiPlan(
+        pack=spec.pack,
+        id=kpi.id,
+        title=kpi.title,
+        kind=kpi.kind,
+        period=kpi.period,
+        tz=tz,
+        cite=cite_for(kpi.cite),
+        measures=kpi.measures,
+        catalog=kpi.catalog,
+        op=goal[0] if goal else None,
+        target=goal[1] if goal else None,
+        clocks=kpi.clocks,
+        rules=kpi.rules,
+        outcome=kpi.outcome,
+        scorecard=kpi.scorecard,
+        base=card.base if card is not None else 0,
+        subjects=kpi.subjects,
+    )
 
 
 def _grace(grace: int | str | None, params: Mapping[str, Any]) -> dt.timedelta | None:

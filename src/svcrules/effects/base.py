@@ -64,8 +64,12 @@ class CheckContext:
     fields: Mapping[str, str]
     """Fields (name -> type) every event type of the rule has."""
     names: Names
-    known: Callable[[str], str | None]
-    """A hint listing the known names of a section (``"calendars"``, ``"scorecards"`` ...)."""
+    known: Callable[[str, str], str | None]
+    """A hint for a name not found in a section (``"calendars"``, ``"scorecards"`` ...): "did
+    you mean" the closest, else the known names."""
+    fields_known: bool = True
+    """False when an event type of the rule is undeclared or was set aside: ``fields`` then
+    holds only the standard ones, and field references are not checked (no cascade)."""
 
     def at(self, *parts: str | int) -> str:
         return join_path(self.path, *parts)

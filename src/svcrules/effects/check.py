@@ -15,12 +15,22 @@ from svcrules.runtime.results import Violation
 
 
 class CheckSpec(EffectSpec):
+    """A condition the event must meet; a `Violation` when it does not."""
+
     key: ClassVar[str] = "check"
 
-    assert_: ExprText = Field(alias="assert")
-    message: str
-    observed: ExprText | None = None
-    limit: ExprText | None = None
+    assert_: ExprText = Field(
+        alias="assert",
+        description="Expression that must hold; a violation is reported when it is false",
+        examples=["v * 100 <= nominal_v * 107"],
+    )
+    message: str = Field(description="What the violation says")
+    observed: ExprText | None = Field(
+        default=None, description="Expression for the value reported as observed", examples=["v"]
+    )
+    limit: ExprText | None = Field(
+        default=None, description="Expression for the limit reported beside it"
+    )
 
     def expr_sites(self) -> Iterator[tuple[Site, str]]:
         yield ("assert",), self.assert_
@@ -59,4 +69,5 @@ class CheckEffect:
             pack=meta.pack,
             pack_version=meta.pack_version,
             event_id=e["id"],
+            at=e["at"],
         )

@@ -17,9 +17,11 @@ from svcrules.runtime.intents import CountIntent
 
 
 class CountSpec(EffectSpec):
+    """Adds to a counter for the event's key."""
+
     key: ClassVar[str] = "count"
 
-    counter: Name
+    counter: Name = Field(description="A counter declared under `counters`")
     by: int = Field(default=1, description="How much one event adds (a positive whole number)")
 
     def check(self, ctx: CheckContext) -> Iterator[Diagnostic]:
@@ -28,7 +30,7 @@ class CountSpec(EffectSpec):
                 "ref.counter",
                 f"counter {self.counter!r} is not declared in `counters`",
                 "counter",
-                hint=ctx.known("counters"),
+                hint=ctx.known("counters", self.counter),
             )
         if self.by < 1:
             yield ctx.problem("count.by", "a count adds a positive whole number", "by")

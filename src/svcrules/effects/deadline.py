@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
-from svcrules.diagnostics import Diagnostic
+from svcrules.diagnostics import Diagnostic, did_you_mean
 from svcrules.effects.base import (
     CheckContext,
     EffectSpec,
@@ -33,16 +33,40 @@ if TYPE_CHECKING:
 
 
 class DeadlineSpec(EffectSpec):
+    """An SLA clock: started with a due time, or stopped, paused, resumed, cancelled, excused
+    or extended by later events."""
+
     key: ClassVar[str] = "deadline"
 
-    clock: Name
-    action: Literal["start", "stop", "pause", "resume", "cancel", "excuse", "extend"] = "start"
+    clock: Name = Field(
+        description="The clock's name (snake_case); stop, pause and resume name a started clock",
+        examples=["arrival"],
+    )
+    action: Literal["start", "stop", "pause", "resume", "cancel", "excuse", "extend"] = Field(
+        default="start", description="What the rule does to the clock"
+    )
     within: int | Decimal | ExprText | None = Field(
         default=None,
         description="Amount of `unit`: a number (fractional for minutes, hours and "
         "business_hours), or an expression such as `params.reply_days`",
+        examples=[45, 1.5, "params.arrival_minutes[area]"],
+        json_schema_extra={
+            "markdownDescription": "How much time the clock gives, counted in `unit` from the "
+            "start: a number (fractional only for `minutes`, `hours` and `business_hours`) or "
+            "an expression such as `params.arrival_minutes[area]`.\n\nExample: "
+            "`within: 45` with `unit: minutes`"
+        },
     )
-    unit: Unit | None = None
+    unit: Unit | None = Field(
+        default=None,
+        description="What `within` counts: minutes, hours, days, workdays, months or "
+        "business_hours",
+        json_schema_extra={
+            "markdownDescription": "What `within` counts: `minutes`, `hours` (exact time), "
+            "`days` (calendar days, due at the end of the day), `workdays` (working days of "
+            "the calendar), `months`, or `business_hours` (the calendar's opening hours)"
+        },
+    )
     before: Name | None = Field(
         default=None, description="Event field holding the instant a notice is counted back from"
     )
@@ -52,8 +76,14 @@ class DeadlineSpec(EffectSpec):
     starts: Literal["any", "all"] = Field(
         default="any", description="`all`: the clock starts at the last of the rule's events"
     )
-    calendar: str | None = None
-    warn_at: tuple[Decimal, ...] = ()
+    calendar: str | None = Field(
+        default=None,
+        description="A calendar under `calendars`, or a two-letter country code",
+        examples=["cn", "CN"],
+    )
+    warn_at: tuple[Decimal, ...] = Field(
+        default=(), description="Fractions of the span at which to warn", examples=[[0.5, 0.8]]
+    )
     until: ExprText | None = Field(
         default=None, description="`extend`: expression for the new due instant"
     )
@@ -92,7 +122,7 @@ class DeadlineSpec(EffectSpec):
                 "ref.calendar",
                 f"calendar {self.calendar!r} is not declared in `calendars`",
                 "calendar",
-                hint=ctx.known("calendars"),
+                hint=ctx.known("calendars", self.calendar),
             )
         yield from self._check_before(ctx)
         if self.starts == "all" and len(ctx.event_types) < 2:
@@ -149,13 +179,13 @@ class DeadlineSpec(EffectSpec):
                     "ref.clock",
                     f"no rule starts clock {self.clock!r}",
                     "clock",
-                    hint=_known(ctx.names.clocks),
+                    hint=did_you_mean(self.clock, ctx.names.clocks) or _known(ctx.names.clocks),
                 )
 
     def _check_before(self, ctx: CheckContext) -> Iterator[Diagnostic]:
         """A notice deadline counts back from a datetime field, in a unit that can count back."""
         if self.before is not None:
-            if ctx.fields.get(self.before) != "datetime":
+            if ctx.fields_known and ctx.fields.get(self.before) != "datetime":
                 yield ctx.problem(
                     "ref.field",
                     f"`before` names {self.before!r}, which is not a datetime field of "

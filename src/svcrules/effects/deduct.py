@@ -9,6 +9,8 @@ from decimal import Decimal
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
+from pydantic import Field
+
 from svcrules.diagnostics import Diagnostic
 from svcrules.effects.base import (
     CheckContext,
@@ -27,11 +29,18 @@ from svcrules.runtime.results import Deduction
 
 
 class DeductSpec(EffectSpec):
+    """Takes points off a subject's score for the period."""
+
     key: ClassVar[str] = "deduct"
 
-    scorecard: Name
-    points: int | ExprText
-    subject: ExprText = "subject"
+    scorecard: Name = Field(description="A scorecard declared under `scorecards`")
+    points: int | ExprText = Field(
+        description="Points taken off: a positive whole number or an expression",
+        examples=[5, "params.late_points"],
+    )
+    subject: ExprText = Field(
+        default="subject", description="Expression for whose score it is (default: `subject`)"
+    )
 
     def expr_sites(self) -> Iterator[tuple[Site, str]]:
         if isinstance(self.points, str):
@@ -44,7 +53,7 @@ class DeductSpec(EffectSpec):
                 "ref.scorecard",
                 f"scorecard {self.scorecard!r} is not declared in `scorecards`",
                 "scorecard",
-                hint=ctx.known("scorecards"),
+                hint=ctx.known("scorecards", self.scorecard),
             )
         if isinstance(self.points, int) and self.points <= 0:
             yield ctx.problem(
@@ -94,5 +103,6 @@ class DeductEffect:
             pack=meta.pack,
             pack_version=meta.pack_version,
             event_id=e["id"],
+            at=e["at"],
             case=e.get("case"),
         )

@@ -6,6 +6,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from pydantic import Field
+
 from svcrules.diagnostics import Diagnostic
 from svcrules.effects.base import CheckContext, EffectSpec, EmitContext, Emitted
 from svcrules.runtime.effects import RuleMeta
@@ -13,11 +15,15 @@ from svcrules.runtime.results import Escalation
 
 
 class EscalateSpec(EffectSpec):
+    """Raises the matter to a role at a level of a ladder."""
+
     key: ClassVar[str] = "escalate"
 
-    to: str
-    level: int = 1
-    reason: str | None = None
+    to: str = Field(description="Who the matter goes to (a role)", examples=["manager"])
+    level: int = Field(default=1, description="The step of the escalation ladder, from 1")
+    reason: str | None = Field(
+        default=None, description="Why (default: the rule's title, else its id)"
+    )
 
     def check(self, ctx: CheckContext) -> Iterator[Diagnostic]:
         if self.level < 1:
@@ -49,4 +55,5 @@ class EscalateEffect:
             pack=meta.pack,
             pack_version=meta.pack_version,
             event_id=e["id"],
+            at=e["at"],
         )

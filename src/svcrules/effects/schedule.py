@@ -53,7 +53,7 @@ def parse_grace(value: object) -> dt.timedelta:
 class ScheduleSpec(EffectSpec):
     key: ClassVar[str] = "schedule"
 
-    name: Name
+    name: Name = Field(description="The schedule's name; rules meeting it share the name")
     rrule: str = Field(description="RFC 5545 recurrence, e.g. FREQ=WEEKLY;BYDAY=MO;BYHOUR=13")
     start: dt.datetime | dt.date | None = Field(
         default=None, description="Local start (DTSTART) of the recurrence; default 2000-01-01"

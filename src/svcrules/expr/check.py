@@ -38,6 +38,7 @@ from svcrules.expr.positions import (
     _raw_cr_in_string,
     _shift,
     _syntax_column,
+    flatten_lines,
 )
 
 _COMPARISONS = (ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn)
@@ -368,6 +369,8 @@ def parse_expr(
     deep = _bracket_depth(text)
     if deep is not None:
         raise fail("expr.too-deep", f"brackets nested deeper than {MAX_DEPTH}", deep + 1)
+    written = text
+    text = flatten_lines(text)  # several lines (`when: |`), every character where it was
     body = text.lstrip(" \t\f\r\n")  # `ast.parse` would call leading blanks an indent
     lead = text[: len(text) - len(body)]
     raw_cr = _raw_cr_in_string(body) if "\r" in body else None
@@ -402,7 +405,7 @@ def parse_expr(
     for node, field in checker.renames:  # the checked tree names the field itself, so the code
         node.id = field  # generator reads `e['class']` (and so does anything else walking it)
     return Expr(
-        text,
+        written,
         tree,
         frozenset(checker.fields),
         frozenset(checker.params),

@@ -63,6 +63,41 @@ def _bracket_depth(text: str) -> int | None:
     return None
 
 
+def flatten_lines(text: str) -> str:
+    """``text`` on one logical line, every character where it was: line breaks (and a ``\\``
+    continuation) outside string literals become spaces, comments become spaces.
+
+    So an expression written over several lines (``when: |``) parses in ``eval`` mode, and a
+    position in the flattened text is the same character offset in the written one. String
+    literals are kept as written (a triple-quoted one may hold a line break); a text whose
+    quotes do not close is returned with only what precedes them flattened, and the parser
+    reports it."""
+    if "\n" not in text and "\r" not in text and "#" not in text:
+        return text
+    out = list(text)
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch in "\r\n" or (ch == "\\" and i + 1 < n and text[i + 1] in "\r\n"):
+            out[i] = " "
+        elif ch == "#":
+            while i < n and text[i] not in "\r\n":
+                out[i] = " "
+                i += 1
+            continue
+        elif ch in "'\"":
+            quote = text[i : i + 3] if text[i : i + 3] in ("'''", '"""') else ch
+            i += len(quote)
+            while i < n and not text.startswith(quote, i):
+                if len(quote) == 1 and text[i] in "\r\n":
+                    break  # an unclosed literal: leave the rest to the parser
+                i += 2 if text[i] == "\\" else 1
+            i += len(quote)
+            continue
+        i += 1
+    return "".join(out)
+
+
 def _raw_cr_in_string(body: str) -> int | None:
     """Offset of the first raw CR inside a string literal, or None.
 

@@ -23,12 +23,13 @@ from svcrules.ledger.clocks import late_ref
 from svcrules.ledger.folding import KeyState, Record, Timelines
 from svcrules.ledger.model import Key, OutId, order_of
 from svcrules.ledger.routing import Routed, route
-from svcrules.ledger.scores import ScoreView
+from svcrules.ledger.scores import ScoreHistory, ScoreView
 from svcrules.ledger.store import SqliteStore, write_error
 from svcrules.runtime.batch import rejected_id
 from svcrules.runtime.derived import DERIVED_EVENTS
 from svcrules.runtime.due import period_label
 from svcrules.runtime.events import Event, check_envelope, parse_instant
+from svcrules.runtime.kpis import KpiValue, kpi_values
 from svcrules.runtime.plans import LedgerPlan
 from svcrules.runtime.results import (
     Deadline,
@@ -37,6 +38,7 @@ from svcrules.runtime.results import (
     Rejection,
     Status,
 )
+from svcrules.runtime.rows import outcome_row
 
 if TYPE_CHECKING:
     from svcrules.compile import CompiledPack
@@ -222,6 +224,14 @@ class Ledger(Timelines):
         out.sort(key=lambda d: (d.due, d.case or "", d.clock, d.pack))
         return tuple(out)
 
+    def kpis(self, period: str | None = None, pack: str | None = None) -> tuple[KpiValue, ...]:
+        """The packs' KPIs over ``period`` (a label: ``2024-05``, ``2024-Q2``, ``2024``,
+        ``2024-W19``, ``2024-05-03``; each KPI whose own period is of that kind), from the
+        outcomes that hold now; with ``period`` None, every KPI over every period its outcomes
+        touch. ``pack`` keeps one pack's. In pack order, then by period. See docs/kpis.md."""
+        plans = [k for name, plan in self._plans.items() if pack in (None, name) for k in plan.kpis]
+        return kpi_values(plans, map(outcome_row, self._outputs.values()), period)
+
     def score(
         self, subject: str, scorecard: str | None = None, at: dt.datetime | str | None = None
     ) -> int:
@@ -246,6 +256,30 @@ class Ledger(Timelines):
             ):
                 latest = view
         return latest.at(None) if latest is not None else plan.base
+
+    def score_history(self, scorecard: str | None = None) -> tuple[ScoreHistory, ...]:
+        """Every scorecard period with deductions (of ``scorecard``, or of all): the score after
+        each deduction, by pack, scorecard, subject and period."""
+        out = []
+        for key, state in self._keys.items():
+            view = state.view
+            if key[0] != "score" or not isinstance(view, ScoreView) or not view.scores:
+                continue
+            _, pack, name, subject, period = key
+            if scorecard is None or name == scorecard:
+                points = tuple(zip(view.instants, view.scores, strict=True))
+                out.append(
+                    ScoreHistory(
+                        pack=pack,
+                        scorecard=name,
+                        subject=subject,
+                        period=period,
+                        base=view.base,
+                        points=points,
+                    )
+                )
+        out.sort(key=lambda h: (h.pack, h.scorecard, h.subject, h.period))
+        return tuple(out)
 
     def snapshot(self) -> JSONObject:
         """The ledger as plain JSON data: format version, packs (name, version, edition, params

@@ -156,6 +156,7 @@ def _report(
         pack=meta.pack,
         pack_version=meta.pack_version,
         event_id=did,
+        at=at,
     )
     fields = {
         "schedule": plan.name,

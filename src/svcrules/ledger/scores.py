@@ -30,6 +30,30 @@ class ScoreView:
         return self.scores[i - 1] if i else self.base
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScoreHistory:
+    """One subject's score on one scorecard over one period: the score after each deduction, at
+    the deduction's time (``Ledger.score_history``; what a score trajectory is drawn from)."""
+
+    pack: str
+    scorecard: str
+    subject: str
+    period: str
+    base: int
+    points: tuple[tuple[dt.datetime, int], ...]
+    """``(instant in UTC, score after the deduction)`` in event-time order."""
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "pack": self.pack,
+            "scorecard": self.scorecard,
+            "subject": self.subject,
+            "period": self.period,
+            "base": self.base,
+            "points": [[t.isoformat(), s] for t, s in self.points],
+        }
+
+
 @dataclass(slots=True)
 class ScoreCarry:
     """What a fold of a period's first N deductions leaves for deduction N+1."""

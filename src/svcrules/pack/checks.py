@@ -11,10 +11,11 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from svcrules.calendars import calendar as make_calendar
-from svcrules.diagnostics import Diagnostic, join_path
+from svcrules.diagnostics import Diagnostic, did_you_mean, join_path
 from svcrules.effects.base import CheckContext, Names
 from svcrules.errors import PackError
 from svcrules.expr import Expr, parse_expr
+from svcrules.pack.kpis import check_kpis
 from svcrules.pack.ledger_checks import _check_counter_shape, check_ledger, check_scorecards
 from svcrules.pack.params import declaration_problems, effective_types, value_problems
 from svcrules.pack.schema import (
@@ -46,8 +47,31 @@ def names_of(spec: PackSpec, broken: Mapping[str, frozenset[str]] | None = None)
         scorecards=frozenset(spec.scorecards) | extra.get("scorecards", frozenset()),
         clocks=frozenset(declared.get("clocks", ())) | extra.get("clocks", frozenset()),
         counters=frozenset(spec.counters) | extra.get("counters", frozenset()),
-        params=frozenset(spec.params),
+        params=frozenset(spec.params) | extra.get("params", frozenset()),
     )
+
+
+class _SetAside(Mapping[str, Any]):
+    """Stands in for a param set aside by a schema problem: every path under it exists, so an
+    expression reading it is not reported a second time."""
+
+    def __getitem__(self, key: str) -> Any:
+        return self
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+def declared_types(spec: PackSpec, rule: RuleSpec) -> bool:
+    """Whether every event type of the rule is declared and kept; if not, its fields are unknown
+    and are not checked (the event type is reported once, or was already set aside)."""
+    return all(t in spec.events for t in rule.event_types)
 
 
 ExprTable = dict[tuple[str, tuple[str | int, ...]], Expr]
@@ -67,11 +91,12 @@ def check_pack(
     yield from check_identity(spec)
     yield from check_editions(spec, names)
     yield from check_vocabulary(spec, names)
-    yield from check_params(spec)
+    yield from check_params(spec, names)
     yield from check_calendars(spec)
     yield from check_scorecards(spec)
     yield from check_rules(spec, names, exprs if exprs is not None else {})
     yield from check_ledger(spec)
+    yield from check_kpis(spec)
 
 
 def check_identity(spec: PackSpec) -> Iterator[Diagnostic]:
@@ -110,7 +135,7 @@ def check_editions(spec: PackSpec, names: Names) -> Iterator[Diagnostic]:
                     "edition.unknown",
                     f"edition {ed!r} is not declared in `editions`",
                     join_path("$.rules", i, "editions", j),
-                    hint=_known(spec.editions),
+                    hint=did_you_mean(ed, names.editions) or _known(spec.editions),
                     rule=rule.id,
                 )
     for ed, values in spec.edition_params.items():
@@ -119,10 +144,10 @@ def check_editions(spec: PackSpec, names: Names) -> Iterator[Diagnostic]:
                 "edition.unknown",
                 f"`edition_params` names edition {ed!r}, which is not declared in `editions`",
                 join_path("$.edition_params", ed),
-                hint=_known(spec.editions),
+                hint=did_you_mean(ed, names.editions) or _known(spec.editions),
             )
         for name in values:
-            if name not in spec.params:
+            if name not in names.params:
                 yield Diagnostic(
                     "edition.undeclared-param",
                     f"`edition_params.{ed}` sets {name!r}, which `params` does not declare",
@@ -141,13 +166,15 @@ def enum_keys(spec: PackSpec) -> dict[str, tuple[str, ...]]:
     }
 
 
-def check_params(spec: PackSpec) -> Iterator[Diagnostic]:
+def check_params(spec: PackSpec, names: Names) -> Iterator[Diagnostic]:
     """Param declarations are coherent; defaults and edition values have the param's type."""
     keys = enum_keys(spec)
     reported: set[str] = set()  # an overlay's value is also merged into every edition's values
     for name, t in spec.param_types.items():
         path = join_path("$.param_types", name)
         if name not in spec.params:
+            if name in names.params:
+                continue  # the param was set aside: its schema problem is reported
             yield Diagnostic(
                 "params.unknown",
                 f"`param_types` declares {name!r}, which `params` does not declare",
@@ -180,6 +207,7 @@ def check_vocabulary(spec: PackSpec, names: Names) -> Iterator[Diagnostic]:
                     "ref.event",
                     f"event type {etype!r} is not declared in `events`",
                     join_path("$.counters", name, "reset_on", j),
+                    hint=did_you_mean(etype, names.events),
                 )
         if counter.limit < 1:
             yield Diagnostic(
@@ -269,7 +297,7 @@ def check_rules(spec: PackSpec, names: Names, exprs: ExprTable) -> Iterator[Diag
                     "rule.unknown-event",
                     f"event type {etype!r} is not declared in `events`",
                     join_path(path, "on") if isinstance(rule.on, str) else join_path(path, "on", j),
-                    hint=_known(spec.events),
+                    hint=did_you_mean(etype, names.events) or _known(names.events),
                     rule=rule.id,
                 )
         if names.sources and rule.cite.doc not in names.sources:
@@ -277,7 +305,7 @@ def check_rules(spec: PackSpec, names: Names, exprs: ExprTable) -> Iterator[Diag
                 "ref.source",
                 f"cite.doc {rule.cite.doc!r} is not listed in `sources`",
                 join_path(path, "cite", "doc"),
-                hint=_known(spec.sources),
+                hint=did_you_mean(rule.cite.doc, names.sources) or _known(spec.sources),
                 rule=rule.id,
             )
         eff = rule.effective
@@ -289,7 +317,8 @@ def check_rules(spec: PackSpec, names: Names, exprs: ExprTable) -> Iterator[Diag
                 rule=rule.id,
             )
         fields = rule_fields(spec, rule)
-        yield from _check_exprs(spec, rule, path, fields, exprs)
+        known = declared_types(spec, rule)
+        yield from _check_exprs(spec, rule, path, fields if known else None, exprs, names)
         for effect in rule.effects:
             ctx = CheckContext(
                 rule.id,
@@ -297,7 +326,10 @@ def check_rules(spec: PackSpec, names: Names, exprs: ExprTable) -> Iterator[Diag
                 join_path(path, effect.key),
                 fields,
                 names,
-                lambda section: _known(getattr(spec, section)),
+                lambda section, name: (
+                    did_you_mean(name, getattr(names, section)) or _known(getattr(spec, section))
+                ),
+                fields_known=known,
             )
             yield from effect.check(ctx)
 
@@ -311,11 +343,19 @@ def _expr_sites(rule: RuleSpec) -> Iterator[tuple[tuple[str | int, ...], str]]:
 
 
 def _check_exprs(
-    spec: PackSpec, rule: RuleSpec, path: str, fields: dict[str, str], exprs: ExprTable
+    spec: PackSpec,
+    rule: RuleSpec,
+    path: str,
+    fields: dict[str, str] | None,
+    exprs: ExprTable,
+    names: Names,
 ) -> Iterator[Diagnostic]:
+    params: Mapping[str, Any] = spec.params
+    if names.params - set(spec.params):
+        params = {**dict.fromkeys(names.params, _SetAside()), **spec.params}
     for where, text in _expr_sites(rule):
         try:
-            x = parse_expr(text, path=join_path(path, *where), fields=fields, params=spec.params)
+            x = parse_expr(text, path=join_path(path, *where), fields=fields, params=params)
         except PackError as exc:
             for d in exc.diagnostics:
                 yield Diagnostic(

@@ -83,7 +83,8 @@ def check_ledger(spec: PackSpec) -> Iterator[Diagnostic]:
         for effect in rule.effects:
             if isinstance(effect, CountSpec) and effect.counter in spec.counters:
                 key = spec.counters[effect.counter].key
-                if key not in rule_fields(spec, rule):
+                declared = all(t in spec.events for t in rule.event_types)
+                if declared and key not in rule_fields(spec, rule):
                     yield Diagnostic(
                         "counter.key",
                         f"counter {effect.counter!r} is kept by `{key}`, which not every event "

@@ -18,10 +18,11 @@ from svcrules.errors import PackError, SvcrulesError, internal_error
 from svcrules.limits import MAX_PACK_BYTES
 from svcrules.pack.checks import ExprTable, check_pack
 from svcrules.pack.overlay import MAX_EXTENDS, _overlay, _RuleOrigin
+from svcrules.pack.positions import Document
 from svcrules.pack.pyerrors import _walk, pydantic_diagnostics
 from svcrules.pack.registry import _resolve, resolve_base
 from svcrules.pack.schema import Pack, PackSpec, RuleSpec
-from svcrules.pack.sources import Document, check_data, read_file
+from svcrules.pack.sources import check_data, read_file
 
 DEFAULT_ROOT: Path | None = None
 """The directory every path-like ``extends`` must stay inside when ``load_pack`` gets no
@@ -127,7 +128,7 @@ def _load_document(doc: Document, path: Path | None, chain: tuple[str, ...], rea
     data = doc.data
     if not isinstance(data, Mapping):
         raise PackError(
-            [Diagnostic("pack.not-mapping", "a pack is a mapping at its top level", file=doc.file)]
+            [doc.locate(Diagnostic("pack.not-mapping", "a pack is a mapping at its top level"))]
         )
     base: Pack | None = None
     origins: list[_RuleOrigin]
@@ -144,11 +145,12 @@ def _load_document(doc: Document, path: Path | None, chain: tuple[str, ...], rea
         if key in chain or len(chain) >= MAX_EXTENDS:
             raise PackError(
                 [
-                    Diagnostic(
-                        "overlay.cycle",
-                        f"`extends` chain loops or is too deep: {' -> '.join((*chain, key))}",
-                        "$.extends",
-                        file=doc.file,
+                    doc.locate(
+                        Diagnostic(
+                            "overlay.cycle",
+                            f"`extends` chain loops or is too deep: {' -> '.join((*chain, key))}",
+                            "$.extends",
+                        )
                     )
                 ]
             )
@@ -162,7 +164,7 @@ def _load_document(doc: Document, path: Path | None, chain: tuple[str, ...], rea
     else:
         merged, origins, overlay_problems = _overlay(base, spec, doc, index)
         located += overlay_problems
-    broken = _broken_names(doc.data, merged)
+    broken = _broken_names(doc.data, merged, set(index))
     exprs: ExprTable = {}
     problems = located + _locate(check_pack(merged, broken, exprs), doc, origins)
     if problems:
@@ -224,7 +226,7 @@ def _validate(doc: Document) -> tuple[PackSpec, list[Diagnostic], list[int]]:
         spec = PackSpec.model_validate(data)
         return spec, [], list(range(len(spec.rules)))
     except ValidationError as exc:
-        problems = pydantic_diagnostics(exc, data)
+        problems = pydantic_diagnostics(exc, data, PackSpec)
     partial = dict(data)
     raw_rules = partial.pop("rules", None)
     bad_rules: set[int] = set()
@@ -255,23 +257,27 @@ def _validate(doc: Document) -> tuple[PackSpec, list[Diagnostic], list[int]]:
     return spec, problems, index
 
 
-def _broken_names(data: Mapping[str, Any], spec: PackSpec) -> dict[str, frozenset[str]]:
-    """Names the document declares that did not survive schema validation."""
+def _broken_names(
+    data: Mapping[str, Any], spec: PackSpec, kept: set[int]
+) -> dict[str, frozenset[str]]:
+    """Names the document declares that did not survive schema validation (``kept``: the
+    indices of the document's rules that did): references to them are not reported again."""
     out: dict[str, frozenset[str]] = {}
-    for section in ("sources", "editions", "calendars", "scorecards", "counters", "events"):
+    sections = ("sources", "editions", "calendars", "scorecards", "counters", "events", "params")
+    for section in sections:
         raw = data.get(section)
         if isinstance(raw, Mapping):
             out[section] = frozenset(str(k) for k in raw) - set(getattr(spec, section))
     clocks = set()
     rules = data.get("rules")
-    for rule in rules if isinstance(rules, list) else []:
-        deadline = rule.get("deadline") if isinstance(rule, Mapping) else None
-        if (
-            isinstance(deadline, Mapping)
-            and isinstance(deadline.get("clock"), str)
-            and deadline.get("action", "start") == "start"
-        ):
-            clocks.add(deadline["clock"])
+    for i, rule in enumerate(rules if isinstance(rules, list) else []):
+        for key, value in rule.items() if isinstance(rule, Mapping) else ():
+            # a kept rule's starting clock; any clock a set-aside rule names, under any key
+            # (its `deadlin:` or its `action: strat` may be what broke it)
+            if not isinstance(value, Mapping) or not isinstance(value.get("clock"), str):
+                continue
+            if i not in kept or (key == "deadline" and value.get("action", "start") == "start"):
+                clocks.add(value["clock"])
     started = {r.deadline.clock for r in spec.rules if r.deadline and r.deadline.action == "start"}
     out["clocks"] = frozenset(clocks - started)
     return out

@@ -13,9 +13,9 @@ from pydantic import ValidationError
 from svcrules.diagnostics import Diagnostic, join_path
 from svcrules.errors import PackError
 from svcrules.pack.params import effective_types
+from svcrules.pack.positions import Document, Position
 from svcrules.pack.pyerrors import pydantic_diagnostics
 from svcrules.pack.schema import Pack, PackSpec
-from svcrules.pack.sources import Document
 
 MAX_EXTENDS = 8
 
@@ -51,8 +51,8 @@ def _merged_params(base: PackSpec, overlay: PackSpec) -> dict[str, Any]:
 def _overlay(
     base: Pack, spec: PackSpec, doc: Document, index: list[int]
 ) -> tuple[PackSpec, list[_RuleOrigin], list[Diagnostic]]:
-    """Apply an overlay to its base: params deep-merged, sections merged by key, rules replaced
-    by id or added, ``disable`` drops base rules."""
+    """Apply an overlay to its base: params deep-merged, sections merged by key, rules and KPIs
+    replaced by id or added, ``disable`` drops base rules."""
     problems: list[Diagnostic] = []
     base_spec = base.spec
     fields = spec.model_fields_set
@@ -66,6 +66,7 @@ def _overlay(
                 **merged[section],
                 **spec.model_dump(by_alias=True)[section],
             }
+    merged["kpis"] = _merged_kpis(merged["kpis"], spec)
     merged.update(_merged_params(base_spec, spec))
     base_ids = [r.id for r in base_spec.rules]
     base_origin = {
@@ -106,11 +107,18 @@ def _overlay(
         raise PackError(doc.locate(d) for d in pydantic_diagnostics(exc, merged)) from None
 
 
+def _merged_kpis(base: list[dict[str, Any]], overlay: PackSpec) -> list[dict[str, Any]]:
+    """The base's KPIs with the overlay's replacing those of the same id, then its new ones."""
+    if "kpis" not in overlay.model_fields_set:
+        return base
+    mine = {k.id: k.model_dump(by_alias=True, exclude_unset=True) for k in overlay.kpis}
+    kept = [mine.pop(k["id"], k) for k in base]
+    return [*kept, *mine.values()]
+
+
 def _located_doc(base: Pack, rule_id: str) -> Document:
     """A stand-in document that locates every path of a base rule at the rule's own position."""
     file, line, col = base.locations.get(rule_id, (base.source, None, None))
-    from svcrules.pack.sources import Position
-
     keys = {}
     if line is not None and col is not None:
         keys["$"] = Position(line, col)

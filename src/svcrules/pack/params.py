@@ -9,14 +9,13 @@ decimal where the default is whole) widens the type accordingly.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import Field
 
-from svcrules.diagnostics import Diagnostic, join_path
+from svcrules.diagnostics import Diagnostic, did_you_mean, join_path
 from svcrules.effects.base import Spec
 
 ParamKind = Literal["int", "decimal", "string", "bool", "list", "map", "any"]
@@ -192,7 +191,7 @@ def value_problems(
             "params.bad-value",
             f"{value!r} is not one of {', '.join(t.values)}",
             path,
-            hint=_did_you_mean(value, t.values),
+            hint=did_you_mean(value, t.values),
         )
     elif t.type == "list" and t.items is not None:
         for i, item in enumerate(value):
@@ -232,7 +231,7 @@ def _map_problems(
                 "params.unknown-key",
                 f"{key!r} is not a key of this param (keys: {', '.join(allowed)})",
                 sub,
-                hint=_did_you_mean(str(key), allowed),
+                hint=did_you_mean(str(key), allowed),
             )
             continue
         item_type = t.fields.get(key) if t.fields is not None else t.items
@@ -269,17 +268,12 @@ def declaration_problems(
             f"`keys: {t.keys}` names no enum field (write EVENT_TYPE.FIELD, e.g. "
             "fault.reported.area)",
             join_path(path, "keys"),
-            hint=_did_you_mean(t.keys, tuple(enum_keys)),
+            hint=did_you_mean(t.keys, tuple(enum_keys)),
         )
     if t.items is not None:
         yield from declaration_problems(name, t.items, join_path(path, "items"), enum_keys)
     for key, sub in (t.fields or {}).items():
         yield from declaration_problems(name, sub, join_path(path, "fields", key), enum_keys)
-
-
-def _did_you_mean(word: str, choices: tuple[str, ...] | list[str]) -> str | None:
-    close = difflib.get_close_matches(word, list(choices), n=1)
-    return f"did you mean {close[0]!r}?" if close else None
 
 
 def exact(value: Any) -> Any:

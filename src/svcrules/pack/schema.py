@@ -8,7 +8,9 @@ in ``checks``; expressions are kept as text here and parsed by ``expr`` during t
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
+from decimal import Decimal
 from types import UnionType
 from typing import Annotated, Any, Literal, get_args
 
@@ -28,6 +30,7 @@ from svcrules.expr import Expr
 from svcrules.pack.params import ParamTypeSpec
 from svcrules.runtime.derived import with_derived_events
 from svcrules.runtime.events import STANDARD_FIELDS
+from svcrules.runtime.kpis import OPS, KpiKind, KpiOp, KpiPeriod
 
 RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=100)]
 EventType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")]
@@ -39,68 +42,180 @@ FieldType = Literal["string", "int", "number", "bool", "datetime", "date", "enum
 class CiteSpec(Spec):
     """Where a rule comes from: the source document, article and line(s). Never the text itself."""
 
-    doc: str = Field(description="Id of a document listed in the pack's `sources`")
-    article: str | None = None
+    doc: str = Field(
+        description="Id of a document listed in the pack's `sources`",
+        examples=["002_fac772938e6de494"],
+    )
+    article: str | None = Field(
+        default=None, description="Article, clause or section of the document", examples=["3.1"]
+    )
     line: int | str | None = Field(
         default=None, description="Line number(s) in the source, e.g. 117 or '34≡195'"
     )
-    note: str | None = None
+    note: str | None = Field(
+        default=None, description="A remark on how the rule reads the source (not its text)"
+    )
+
+
+KpiId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=100)]
+
+_TARGET = re.compile(r"^\s*(>=|<=|==|>|<)\s*([-+]?[0-9]+(?:\.[0-9]+)?)\s*$")
+
+
+class TargetSpec(Spec):
+    op: Literal[">=", ">", "<=", "<", "=="] = Field(description="How the value is compared")
+    value: Decimal = Field(description="The target, exact; a ratio as a fraction 0..1")
+
+
+class KpiSpec(Spec):
+    """A KPI over many outcomes: an on-time rate, a share, a count or an average score."""
+
+    id: KpiId = Field(description="The KPI's id, unique in the pack")
+    title: str = Field(description="The KPI's name as a report shows it")
+    measures: str | None = Field(default=None, description="What it measures, in words")
+    kind: KpiKind = Field(
+        description="`on_time`: met / (met + breached) clocks by due period; `share`: clocks "
+        "stopped at all / clocks started, by start period; `count`: outcomes of `outcome` in "
+        "the period; `average_score`: mean end-of-period score of `scorecard` over subjects"
+    )
+    period: KpiPeriod = Field(default="month", description="The period each value covers")
+    target: str | TargetSpec | None = Field(
+        default=None,
+        description="An operator and an exact number, e.g. '>= 0.95' or {op: '>=', value: 0.95}",
+    )
+    clock: Name | tuple[Name, ...] | None = Field(
+        default=None, description="`on_time`, `share`, `count` of breaches: the clock(s)"
+    )
+    rules: tuple[str, ...] = Field(
+        default=(), description="Only outcomes of these rules (default: all of the kind)"
+    )
+    outcome: Literal["escalation", "violation", "deduction", "breach"] | None = Field(
+        default=None, description="`count`: the kind of outcome counted"
+    )
+    scorecard: Name | None = Field(default=None, description="`average_score`: the scorecard")
+    subjects: tuple[str, ...] = Field(
+        default=(),
+        description="`average_score`: subjects counted at the base score when they have no "
+        "deduction in the period (subjects with a deduction are always counted)",
+    )
+    cite: CiteSpec = Field(description="Where the KPI and its target come from")
+    catalog: tuple[str, ...] = Field(default=(), description="Catalog ids, e.g. KPI-02")
+
+    @property
+    def clocks(self) -> tuple[str, ...]:
+        if self.clock is None:
+            return ()
+        return (self.clock,) if isinstance(self.clock, str) else self.clock
+
+    @property
+    def goal(self) -> tuple[KpiOp, Decimal] | None:
+        """The target as (operator, value); None when absent or unreadable."""
+        if isinstance(self.target, TargetSpec):
+            return self.target.op, self.target.value
+        if self.target is None or not (m := _TARGET.match(self.target)):
+            return None
+        op = m.group(1)
+        assert op in OPS
+        return op, Decimal(m.group(2))  # type: ignore[return-value]  # the pattern's ops are OPS
 
 
 class SourceSpec(Spec):
-    title: str
-    edition: str | None = None
-    url: str | None = None
+    """A source document rules cite by its id (the key under `sources`)."""
+
+    title: str = Field(description="The document's title")
+    edition: str | None = Field(
+        default=None, description="Which version or printing of the document", examples=["2003"]
+    )
+    url: str | None = Field(default=None, description="Where the document can be read")
 
 
 class EditionSpec(Spec):
-    title: str | None = None
-    default: bool = False
+    """A version of the policy; rules may be limited to some editions."""
+
+    title: str | None = Field(default=None, description="A readable name for the edition")
+    default: bool = Field(
+        default=False, description="The edition used when none is chosen (exactly one has it)"
+    )
 
 
 class FieldSpec(Spec):
-    type: FieldType = "string"
+    """A field events of one type carry (besides id, type, at, case and subject)."""
+
+    type: FieldType = Field(default="string", description="The field's value type")
     values: tuple[str, ...] | None = Field(default=None, description="Allowed values of an enum")
-    required: bool = False
-    default: Any = None
-    description: str | None = None
+    required: bool = Field(
+        default=False, description="Whether an event without this field (or with null) is refused"
+    )
+    default: Any = Field(
+        default=None, description="The value used when an event leaves the field out"
+    )
+    description: str | None = Field(default=None, description="What the field means")
 
 
 class EventTypeSpec(Spec):
-    description: str | None = None
-    fields: dict[Name, FieldSpec] = Field(default_factory=dict)
+    """An event type rules may match in `on`."""
+
+    description: str | None = Field(default=None, description="What the event means")
+    fields: dict[Name, FieldSpec] = Field(
+        default_factory=dict,
+        description="The event's own fields by name (snake_case); id, type, at, case and "
+        "subject are always there",
+        examples=[{"area": {"type": "enum", "values": ["urban", "rural"], "required": True}}],
+    )
 
 
 class CalendarSpec(Spec):
+    """A working-day calendar: a country's public holidays plus local changes."""
+
     base: str = Field(
         default="CN", description="ISO country code of the holiday data (CN, US, ...)"
     )
-    timezone: str | None = None
-    extra_holidays: tuple[dt.date, ...] = ()
-    extra_workdays: tuple[dt.date, ...] = ()
+    timezone: str | None = Field(
+        default=None,
+        description="IANA time zone of the calendar (default: the pack's)",
+        examples=["Asia/Shanghai"],
+    )
+    extra_holidays: tuple[dt.date, ...] = Field(
+        default=(), description="Dates that are not working days", examples=[["2025-01-02"]]
+    )
+    extra_workdays: tuple[dt.date, ...] = Field(
+        default=(), description="Dates that are working days (e.g. a swapped weekend day)"
+    )
     hours: str | dict[str, str] | None = Field(
         default=None, description="Opening hours, e.g. '08:30-12:00,13:30-17:30'"
     )
     cutoff: str | None = Field(default=None, description="Daily cut-off, e.g. '17:00'")
-    confirmed_through: int | None = None
+    confirmed_through: int | None = Field(
+        default=None, description="The last year whose holidays have been checked by hand"
+    )
 
 
 class ThresholdSpec(Spec):
-    name: Name
-    at_or_below: int | None = None
-    below: int | None = None
+    """A named level of a scorecard, crossed when the score falls to it."""
+
+    name: Name = Field(description="The threshold's name, reported when it is crossed")
+    at_or_below: int | None = Field(
+        default=None, description="Crossed when the score is at or below this"
+    )
+    below: int | None = Field(default=None, description="Crossed when the score is below this")
 
 
 class ScorecardSpec(Spec):
-    base: int = 100
-    period: Period | Literal["cycle"] = "month"
+    """Points a subject starts each period with, and `deduct` rules take away."""
+
+    base: int = Field(default=100, description="The score at the start of each period")
+    period: Period | Literal["cycle"] = Field(
+        default="month", description="How long a score lasts before it starts again at `base`"
+    )
     cycle_years: int | None = Field(default=None, description="`period: cycle`: its length")
     cycle_start: dt.date = Field(
         default=dt.date(2000, 1, 1), description="`period: cycle`: the first day of a cycle"
     )
-    floor: int | None = None
+    floor: int | None = Field(default=None, description="The lowest the score can fall")
     cap: int | None = Field(default=None, description="Most points one period can deduct")
-    thresholds: tuple[ThresholdSpec, ...] = ()
+    thresholds: tuple[ThresholdSpec, ...] = Field(
+        default=(), description="Levels reported when crossed, highest first"
+    )
 
     @property
     def period_key(self) -> str:
@@ -111,44 +226,113 @@ class ScorecardSpec(Spec):
 
 
 class WindowSpec(Spec):
-    days: int = 0
-    hours: int = 0
-    minutes: int = 0
+    """A span of time: the sum of its parts."""
+
+    days: int = Field(default=0, description="Whole days")
+    hours: int = Field(default=0, description="Whole hours")
+    minutes: int = Field(default=0, description="Whole minutes")
 
 
 class CounterSpec(Spec):
-    period: Period | None = None
+    """A count of events per key (subject by default), reported when it exceeds `limit`."""
+
+    period: Period | None = Field(
+        default=None, description="A calendar period the count starts again in"
+    )
     window: WindowSpec | None = Field(default=None, description="A sliding window, e.g. days: 30")
-    limit: int
+    limit: int = Field(description="The most events allowed; one more is `counter.exceeded`")
     key: Name = Field(default="subject", description="The event field the counter is kept by")
-    reset_on: tuple[EventType, ...] = ()
+    reset_on: tuple[EventType, ...] = Field(
+        default=(), description="Event types that set the count back to zero"
+    )
     consecutive: bool = Field(
         default=False, description="A run: counts since the last `reset_on` event"
     )
 
 
 class EffectiveSpec(Spec):
-    from_: dt.date | None = Field(default=None, alias="from")
-    until: dt.date | None = None
+    """The dates a rule applies between (by the event's date)."""
+
+    from_: dt.date | None = Field(
+        default=None, alias="from", description="First day the rule applies (inclusive)"
+    )
+    until: dt.date | None = Field(
+        default=None, description="Day the rule stops applying (exclusive)"
+    )
 
 
 class RuleSpec(Spec):
-    id: RuleId
-    on: EventType | tuple[EventType, ...]
-    title: str | None = None
-    when: ExprText | None = None
-    editions: tuple[str, ...] | None = None
-    effective: EffectiveSpec | None = None
-    severity: Literal["hard", "soft"] = "hard"
-    cite: CiteSpec
-    catalog: tuple[str, ...] = ()
+    """One rule: on which events, under which condition, with which effect, citing which clause."""
+
+    id: RuleId = Field(
+        description="Unique id of the rule (lowercase, digits, `_`, `.`, `-`)",
+        examples=["arrival.urban"],
+    )
+    on: EventType | tuple[EventType, ...] = Field(
+        description="The event type(s) the rule matches",
+        examples=["fault.reported", ["acceptance.passed", "contract.signed"]],
+        json_schema_extra={
+            "markdownDescription": "The event type the rule matches, or a list of them: "
+            "declared under `events` (or a derived type such as `deadline.breached`).\n\n"
+            'Quote the key (`"on":`) so that YAML 1.1 readers do not turn it into `true`.'
+        },
+    )
+    title: str | None = Field(default=None, description="A readable name for the rule")
+    when: ExprText | None = Field(
+        default=None,
+        description="Condition on the event: the rule applies only when it is true",
+        examples=["area == 'urban'", "v * 100 > nominal_v * (100 + params.over_pct)"],
+        json_schema_extra={
+            "markdownDescription": "An expression over the event's fields and `params.NAME` "
+            "(see docs/expressions.md); the rule applies only when it is true. It may span "
+            "several lines in a block scalar (`when: |`).\n\nExample: `area == 'urban' and "
+            "minutes_late > params.grace_minutes`"
+        },
+    )
+    editions: tuple[str, ...] | None = Field(
+        default=None, description="The editions the rule belongs to (default: all)"
+    )
+    effective: EffectiveSpec | None = Field(
+        default=None, description="Dates between which the rule applies"
+    )
+    severity: Literal["hard", "soft"] = Field(
+        default="hard", description="`hard`: an obligation; `soft`: a commitment or target"
+    )
+    cite: CiteSpec = Field(
+        description="Where the rule comes from: document, article, line",
+        examples=[{"doc": "sla", "article": "3.1", "line": 42}],
+        json_schema_extra={
+            "markdownDescription": "Where the rule comes from: `doc` (an id under `sources`), "
+            "`article` and `line`. Cite the source by name, never paste its text.\n\n"
+            'Example: `cite: {doc: sla, article: "3.1", line: 42}`'
+        },
+    )
+    catalog: tuple[str, ...] = Field(
+        default=(), description="Ids of the catalog entries the rule implements"
+    )
     # The effect kinds: one field per kind is its registration (see svcrules.effects).
-    deadline: DeadlineSpec | None = None
-    deduct: DeductSpec | None = None
-    escalate: EscalateSpec | None = None
-    check: CheckSpec | None = None
-    count: CountSpec | None = None
-    schedule: ScheduleSpec | None = None
+    deadline: DeadlineSpec | None = Field(
+        default=None,
+        description="Effect: start, stop, pause, resume, cancel, excuse or extend an SLA clock",
+        json_schema_extra={
+            "markdownDescription": "Effect: an SLA clock. `action: start` (the default) needs "
+            "`within` and `unit`; `stop`, `pause`, `resume`, `cancel` and `excuse` name only "
+            "the `clock`.\n\nExample: `deadline: {clock: arrival, within: 45, unit: minutes}`"
+        },
+    )
+    deduct: DeductSpec | None = Field(
+        default=None, description="Effect: take points off a scorecard"
+    )
+    escalate: EscalateSpec | None = Field(
+        default=None, description="Effect: escalate the event to someone"
+    )
+    check: CheckSpec | None = Field(
+        default=None, description="Effect: a violation when an assertion fails"
+    )
+    count: CountSpec | None = Field(default=None, description="Effect: count the event")
+    schedule: ScheduleSpec | None = Field(
+        default=None, description="Effect: the event meets a recurring obligation"
+    )
 
     @property
     def event_types(self) -> tuple[str, ...]:
@@ -169,18 +353,40 @@ class RuleSpec(Spec):
 class PackSpec(Spec):
     """A whole pack, as validated input. ``extends`` names a base pack this one overlays."""
 
-    pack: PackName
-    version: str
-    title: str
-    timezone: str = "Asia/Shanghai"
-    description: str | None = None
-    extends: str | None = None
-    sources: dict[str, SourceSpec] = Field(default_factory=dict)
-    editions: dict[str, EditionSpec] = Field(default_factory=dict)
+    pack: PackName = Field(
+        description="The pack's name (lowercase, digits and `-`)", examples=["fault-desk"]
+    )
+    version: str = Field(description="The pack's version, as a string", examples=["1.0"])
+    title: str = Field(description="A readable name for the pack")
+    timezone: str = Field(
+        default="Asia/Shanghai",
+        description="IANA time zone of local times and dates in the pack",
+        examples=["Asia/Shanghai", "Europe/Berlin"],
+    )
+    description: str | None = Field(default=None, description="Free text about the pack")
+    extends: str | None = Field(
+        default=None,
+        description="Overlay: the base pack (a built-in name or a path beside this file)",
+        examples=["power-grid"],
+    )
+    sources: dict[str, SourceSpec] = Field(
+        default_factory=dict, description="The documents rules cite, by id"
+    )
+    editions: dict[str, EditionSpec] = Field(
+        default_factory=dict, description="Versions of the policy, by name; one is the default"
+    )
     params: dict[Name, Any] = Field(
         default_factory=dict,
         description="Named constants expressions read as `params.NAME`; each one's type is "
         "declared in `param_types` or inferred from its value here",
+        examples=[{"arrival_minutes": {"urban": 45, "rural": 90}, "reply_days": 5}],
+        json_schema_extra={
+            "markdownDescription": "Named constants (snake_case) that expressions read as "
+            "`params.NAME` or `params.NAME[field]`. Each one's type is declared in "
+            "`param_types` or inferred from its value here; overlays and "
+            "`Engine(params=...)` are checked against it.\n\nExample: "
+            "`params: {arrival_minutes: {urban: 45, rural: 90}}`"
+        },
     )
     param_types: dict[Name, ParamTypeSpec] = Field(
         default_factory=dict,
@@ -191,11 +397,23 @@ class PackSpec(Spec):
         default_factory=dict,
         description="Per edition, values merged over `params` when that edition is active",
     )
-    calendars: dict[Name, CalendarSpec] = Field(default_factory=dict)
-    scorecards: dict[Name, ScorecardSpec] = Field(default_factory=dict)
-    counters: dict[Name, CounterSpec] = Field(default_factory=dict)
-    events: dict[EventType, EventTypeSpec] = Field(default_factory=dict)
-    rules: tuple[RuleSpec, ...] = ()
+    calendars: dict[Name, CalendarSpec] = Field(
+        default_factory=dict, description="Working-day calendars, by name"
+    )
+    scorecards: dict[Name, ScorecardSpec] = Field(
+        default_factory=dict, description="Scorecards `deduct` rules take points from, by name"
+    )
+    counters: dict[Name, CounterSpec] = Field(
+        default_factory=dict, description="Counters `count` rules add to, by name"
+    )
+    events: dict[EventType, EventTypeSpec] = Field(
+        default_factory=dict,
+        description="The event types of the pack (dotted lowercase names) and their fields",
+    )
+    rules: tuple[RuleSpec, ...] = Field(default=(), description="The rules, each with one effect")
+    kpis: tuple[KpiSpec, ...] = Field(
+        default=(), description="KPIs over many outcomes, each with a period, target and cite"
+    )
     disable: tuple[RuleId, ...] = Field(
         default=(), description="Overlay: ids of base rules to drop"
     )
@@ -269,42 +487,6 @@ class Pack:
 
     def __repr__(self) -> str:
         return f"<Pack {self.name} {self.version} edition={self.edition!r} from {self.source!r}>"
-
-
-_NULL = {"type": "null"}
-
-
-def pack_json_schema() -> dict[str, Any]:
-    """The JSON Schema of a pack, for editors: optional keys without ``null`` alternatives (so a
-    bad ``unit: hour`` is reported against the enum, not as "not valid under any of the given
-    schemas"), and the draft it follows."""
-    schema = _without_null(PackSpec.model_json_schema(by_alias=True))
-    assert isinstance(schema, dict)
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "svcrules pack"
-    name = {"pattern": r"^[a-z][a-z0-9_]*$", "maxLength": 64}
-    event = {"pattern": r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$"}
-    keys = {"params": name, "param_types": name, "calendars": name, "scorecards": name}
-    for section, pattern in {**keys, "counters": name, "events": event}.items():
-        schema["properties"][section]["propertyNames"] = pattern
-    return schema
-
-
-def _without_null(node: Any) -> Any:
-    if isinstance(node, list):
-        return [_without_null(x) for x in node]
-    if not isinstance(node, dict):
-        return node
-    out = {k: _without_null(v) for k, v in node.items()}
-    alternatives = out.get("anyOf")
-    if isinstance(alternatives, list) and _NULL in alternatives and out.get("default", 0) is None:
-        rest = [x for x in alternatives if x != _NULL]
-        del out["anyOf"], out["default"]
-        if len(rest) == 1 and isinstance(rest[0], dict) and not set(rest[0]) & set(out):
-            out.update(rest[0])
-        else:
-            out["anyOf"] = rest
-    return out
 
 
 def rule_fields(spec: PackSpec, rule: RuleSpec) -> dict[str, str]:

@@ -2,7 +2,7 @@
 
 Floats are read as ``Decimal`` in every format, so limits written in a pack (``1.07``) stay exact.
 Positions come from the YAML composer (JSON is parsed by ``json`` for the data and composed by YAML
-for positions); TOML gives no positions, so its diagnostics carry the path only.
+for positions); ``tomllib`` gives none, so a TOML pack's come from a scanner (``tomlpos``).
 
 A pack is untrusted data: file size, nesting depth and every number's digits and exponent are
 bounded (``svcrules.limits``), YAML anchors and aliases are refused (a pack needs none, and they
@@ -15,7 +15,6 @@ import datetime as dt
 import json
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -34,59 +33,14 @@ from svcrules.limits import (
     json_int,
     number_problem,
 )
+from svcrules.pack.positions import Document, Position, Span
+from svcrules.pack.tomlpos import toml_positions
 
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's composer when PyYAML was built with it (several times faster); nodes and marks are
 the same either way."""
 
 FORMATS = {".yaml": "yaml", ".yml": "yaml", ".toml": "toml", ".json": "json"}
-
-
-@dataclass(frozen=True, slots=True)
-class Position:
-    line: int
-    column: int
-    quoted: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Document:
-    """Plain data read from one file, with where each JSON path starts (keys and values)."""
-
-    data: Any
-    file: str | None
-    keys: Mapping[str, Position] = field(default_factory=dict)
-    values: Mapping[str, Position] = field(default_factory=dict)
-
-    def locate(self, diagnostic: Diagnostic) -> Diagnostic:
-        """Fill in ``file:line:col`` for a diagnostic from the nearest known enclosing path.
-
-        Expression diagnostics carry a column inside the expression text; it is shifted to the
-        column of the scalar in the file.
-        """
-        from dataclasses import replace
-
-        if diagnostic.line is not None:
-            return diagnostic
-        path = diagnostic.path
-        inner_col = diagnostic.column
-        if inner_col is not None and path in self.values:
-            at = self.values[path]
-            return replace(
-                diagnostic,
-                file=self.file,
-                line=at.line,
-                column=at.column + inner_col - 1 + (1 if at.quoted else 0),
-            )
-        probe = path
-        while True:
-            pos: Position | None = self.keys.get(probe) or self.values.get(probe)
-            if pos is not None:
-                return replace(diagnostic, file=self.file, line=pos.line, column=pos.column)
-            cut = max(probe.rfind("."), probe.rfind("["))
-            if cut <= 0:
-                return replace(diagnostic, file=self.file)
-            probe = probe[:cut]
 
 
 def read_text(text: str, fmt: str, file: str | None = None) -> Document:
@@ -112,7 +66,8 @@ def read_text(text: str, fmt: str, file: str | None = None) -> Document:
             raise PackError(
                 [Diagnostic("pack.bad-number", "an integer has far too many digits", file=file)]
             ) from None
-        return check_data(Document(data, file))
+        keys, values = toml_positions(text)
+        return check_data(Document(data, file, keys, values))
     if fmt == "json":
         return _read_json(text, file)
     return check_data(_compose(text, file))
@@ -171,7 +126,7 @@ def _read_json(text: str, file: str | None) -> Document:
                     for key in dict.fromkeys(duplicates)
                 ) from None
         return check_data(plain)
-    return check_data(Document(data, file, doc.keys, doc.values))
+    return check_data(Document(data, file, doc.keys, doc.values, text))
 
 
 _DATA_CODES = frozenset(
@@ -302,8 +257,9 @@ def read_file(path: Path) -> Document:
 
 
 class _Composer:
-    def __init__(self, file: str | None) -> None:
+    def __init__(self, file: str | None, text: str) -> None:
         self.file = file
+        self.lines = text.split("\n")
         self.keys: dict[str, Position] = {}
         self.values: dict[str, Position] = {}
         self.problems: list[Diagnostic] = []
@@ -319,7 +275,7 @@ class _Composer:
     def build(self, node: yaml.Node, path: str, depth: int = 0) -> Any:
         mark = node.start_mark
         quoted = isinstance(node, yaml.ScalarNode) and node.style in ("'", '"')
-        self.values[path] = Position(mark.line + 1, mark.column + 1, quoted)
+        self.values[path] = Position(mark.line + 1, mark.column + 1, quoted, self.span(node))
         if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and depth >= MAX_DEPTH:
             self.problem("pack.too-deep", f"nested deeper than {MAX_DEPTH} levels", path, mark)
             return None
@@ -356,6 +312,20 @@ class _Composer:
         ):
             return self.number(node, path)
         return self._constructor.construct_object(node)
+
+    def span(self, node: yaml.Node) -> Span | None:
+        """A string scalar that is not its value character for character: a block scalar, one
+        over several lines, or one with escapes (``"a \\"b\\""``)."""
+        if not isinstance(node, yaml.ScalarNode) or node.tag != "tag:yaml.org,2002:str":
+            return None
+        start, end = node.start_mark, node.end_mark
+        if node.style not in ("|", ">") and start.line == end.line:
+            written = self.lines[start.line][start.column : end.column]
+            if node.style != '"' or "\\" not in written:
+                return None
+        return Span(
+            start.line + 1, start.column + 1, end.line + 1, end.column + 1, node.style, node.value
+        )
 
     def number(self, node: yaml.ScalarNode, path: str) -> Any:
         text = node.value.replace("_", "")
@@ -419,7 +389,7 @@ def _compose(text: str, file: str | None) -> Document:
         raise PackError([Diagnostic("pack.syntax", f"YAML error: {exc}", file=file)]) from None
     if root is None:
         return Document(None, file)
-    composer = _Composer(file)
+    composer = _Composer(file, text)
     try:
         data = composer.build(root, "$")
     except yaml.MarkedYAMLError as exc:
@@ -430,7 +400,7 @@ def _compose(text: str, file: str | None) -> Document:
         ) from None
     if composer.problems:
         raise PackError(composer.problems)
-    return Document(data, file, composer.keys, composer.values)
+    return Document(data, file, composer.keys, composer.values, text)
 
 
 def _marked(exc: yaml.MarkedYAMLError, message: str, file: str | None) -> PackError:

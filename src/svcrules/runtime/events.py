@@ -168,7 +168,7 @@ def _event_id(value: Any) -> str | None:
     """The event's id as text: a string, or a number within bounds."""
     if value is None or isinstance(value, str):
         return value
-    if isinstance(value, list | tuple | Mapping):
+    if isinstance(value, bool | list | tuple | Mapping):
         raise _Bad("event.bad-type", f"`id` is a string or a number, not {_kind(value)}")
     problem = number_problem(value)
     if problem is not None:

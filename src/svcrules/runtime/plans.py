@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from svcrules.runtime.effects import RuleMeta
+from svcrules.runtime.kpis import KpiPlan
 
 if TYPE_CHECKING:
     from svcrules.calendars import Calendar
@@ -96,3 +97,5 @@ class LedgerPlan:
     schedules: Mapping[str, SchedulePlan] = field(default_factory=dict)
     listened: frozenset[str] = frozenset()
     """Derived event types some active rule is on (the others are not dispatched)."""
+    kpis: tuple[KpiPlan, ...] = ()
+    """The pack's KPIs, in pack order."""

@@ -105,6 +105,8 @@ class Deduction(_Result):
     pack_version: str = ""
     event_id: str | None = None
     """The event that caused the deduction."""
+    at: dt.datetime | None = None
+    """When it happened: its event's time (None when built by hand without one)."""
     case: str | None = None
     """The event's case, if it has one."""
 
@@ -134,6 +136,8 @@ class Escalation(_Result):
     pack_version: str = ""
     event_id: str | None = None
     """The event (possibly a derived one) that raised it."""
+    at: dt.datetime | None = None
+    """When it happened: its event's time (None when built by hand without one)."""
 
     @property
     def key(self) -> tuple[str, str | None, str | None, str]:
@@ -161,6 +165,8 @@ class Violation(_Result):
     pack_version: str = ""
     event_id: str | None = None
     """The event checked."""
+    at: dt.datetime | None = None
+    """When it happened: its event's time (None when built by hand without one)."""
 
     @property
     def key(self) -> tuple[str, str | None, str]:

@@ -1,7 +1,8 @@
 """Scale: batch evaluation over tables of events, without a cluster (``evaluate_frame``,
 ``apply_frame``, the Parquet streaming of ``svcrules eval --parquet``) and the pieces
 ``svcrules.dask`` distributes: outcome rows, key partitioning, partition folds with snapshots,
-and a per-process cache of compiled engines. pandas and pyarrow are imported on use."""
+a per-process cache of compiled engines, and KPIs from an outcome table (``kpis``). pandas
+and pyarrow are imported on use."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any
 
 from svcrules.engine import Engine
 from svcrules.scale.frame import Tally, apply_frame, apply_rows, evaluate_frame, evaluate_rows
+from svcrules.scale.kpis import kpis
 from svcrules.scale.rows import COLUMNS, arrow_schema, empty_frame, frame_of, table_of
 
 
@@ -70,5 +72,6 @@ __all__ = [
     "evaluate_frame",
     "evaluate_rows",
     "frame_of",
+    "kpis",
     "table_of",
 ]

@@ -26,7 +26,8 @@ from svcrules.scale.frame import Tally, apply_rows
 from svcrules.scale.keys import label_of, node
 from svcrules.scale.rows import COLUMNS, Row, instant, table_of
 
-DUE = COLUMNS.index("due")
+TIMES = (COLUMNS.index("due"), COLUMNS.index("at"))
+"""The columns holding aware datetimes (ISO text in a snapshot's tally)."""
 
 
 def sort_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -50,14 +51,17 @@ def _digest(ids: Sequence[str]) -> str:
 
 def _row_json(row: Row) -> list[Any]:
     out = list(row)
-    if out[DUE] is not None:
-        out[DUE] = out[DUE].isoformat()
+    for i in TIMES:
+        if out[i] is not None:
+            out[i] = out[i].isoformat()
     return out
 
 
 def _row_back(data: list[Any]) -> Row:
-    if data[DUE] is not None:
-        data[DUE] = dt.datetime.fromisoformat(data[DUE])
+    data = data + [None] * (len(COLUMNS) - len(data))  # a tally saved before a column was added
+    for i in TIMES:
+        if data[i] is not None:
+            data[i] = dt.datetime.fromisoformat(data[i])
     return tuple(data)
 
 

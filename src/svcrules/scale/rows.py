@@ -7,43 +7,28 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from svcrules.runtime import (
-    ClockSignal,
-    Deadline,
-    Deduction,
-    Escalation,
-    Outcome,
-    Rejection,
-    Violation,
-)
+from svcrules.runtime.rows import COLUMNS, Row, outcome_row, rejection_row
 
 if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
 
-COLUMNS: tuple[str, ...] = (
-    "event_id",
-    "kind",
-    "rule",
-    "clock",
-    "case",
-    "subject",
-    "due",
-    "status",
-    "points",
-    "score",
-    "cite",
-    "pack",
-    "late_by_s",
-    "detail",
-)
-"""The outcome table's columns, in order (see docs/scale.md for what each holds per kind)."""
+__all__ = [
+    "COLUMNS",
+    "Row",
+    "arrow_schema",
+    "empty_frame",
+    "events_of_frame",
+    "events_of_table",
+    "frame_of",
+    "instant",
+    "outcome_row",
+    "rejection_row",
+    "table_of",
+]
 
 CHUNK_ROWS = 8_192
 """Rows of an Arrow table turned into event mappings at a time (``events_of_table``)."""
-
-Row = tuple[Any, ...]
-"""One outcome row: the values of ``COLUMNS`` in order (``due`` an aware datetime or None)."""
 
 
 def arrow_schema() -> pa.Schema:
@@ -66,6 +51,7 @@ def arrow_schema() -> pa.Schema:
             ("pack", text),
             ("late_by_s", pa.float64()),
             ("detail", text),
+            ("at", pa.timestamp("us", tz="UTC")),
         ]
     )
 
@@ -79,37 +65,6 @@ def _arrow_dtype(t: pa.DataType) -> Any:
     import pandas as pd
 
     return pd.ArrowDtype(t)
-
-
-def outcome_row(o: Outcome) -> Row:
-    """An outcome as one row of ``COLUMNS``."""
-    cite = str(o.cite)
-    match o:
-        case Deadline():
-            late = o.late_by.total_seconds() if o.late_by is not None else None
-            return (o.event_id, "deadline", o.rule, o.clock, o.case, None, o.due, o.status,
-                    None, None, cite, o.pack, late, o.severity)  # fmt: skip
-        case Deduction():
-            return (o.event_id, "deduction", o.rule, None, o.case, o.subject, None, None,
-                    o.points, o.score, cite, o.pack, None, f"{o.scorecard} {o.period}")  # fmt: skip
-        case Escalation():
-            return (o.event_id, "escalation", o.rule, None, o.case, o.subject, None, None,
-                    o.level, None, cite, o.pack, None, o.to)  # fmt: skip
-        case Violation():
-            return (o.event_id, "violation", o.rule, None, o.case, o.subject, None, o.severity,
-                    None, None, cite, o.pack, None, o.message)  # fmt: skip
-        case ClockSignal():
-            return (o.event_id, "signal", o.rule, o.clock, o.case, None, None, o.action,
-                    None, None, cite, o.pack, None, None)  # fmt: skip
-    raise TypeError(f"not an outcome: {type(o).__name__}")
-
-
-def rejection_row(r: Rejection) -> Row:
-    """A rejected event as a row: kind ``rejection``, ``status`` its first diagnostic's code,
-    ``detail`` the error text."""
-    codes = [d.code for d in r.error.diagnostics]
-    return (r.event_id, "rejection", None, None, None, None, None, codes[0] if codes else None,
-            None, None, None, None, None, str(r.error))  # fmt: skip
 
 
 def table_of(rows: Sequence[Row]) -> pa.Table:

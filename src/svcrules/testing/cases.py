@@ -10,7 +10,9 @@ A ledger case gives ``events`` (a list, applied in that order) and optionally ``
 ledger then advances to it). ``expect.deadlines`` is matched against the clocks as they stand
 (``status``, ``late_by`` in seconds ...); ``escalations``, ``deductions`` and ``violations``
 against the net outcomes (reported, less retracted); ``scores`` is a list of ``{subject,
-scorecard, score, at}``.
+scorecard, score, at}``; ``kpis`` a list of ``{kpi, period, value, numerator, denominator,
+met}`` (``Ledger.kpis``). A ledger case may read its events from ``stream`` (JSON Lines, relative
+to the case file; ``events`` follow it); such a case compares only the kinds it lists.
 """
 
 from __future__ import annotations
@@ -23,15 +25,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from svcrules.diagnostics import Diagnostic, join_path
+from svcrules.diagnostics import Diagnostic, did_you_mean, join_path
 from svcrules.engine import Engine, _decision
 from svcrules.errors import EventError, PackError
 from svcrules.pack import load_pack
 from svcrules.pack.schema import Pack
 from svcrules.pack.sources import read_file
 from svcrules.runtime.results import Decision
-from svcrules.testing.match import _match_error, _match_list, _number
-from svcrules.testing.spec import CASE_SUFFIXES, KINDS, did_you_mean, validate_case
+from svcrules.testing.match import _match_error, _match_kpis, _match_list, _number
+from svcrules.testing.spec import CASE_SUFFIXES, KINDS, validate_case
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +145,8 @@ class CaseRunner:
             problems = [d.render() for d in case.problems]
         else:
             try:
-                problems = _run_case(self.pack, case.data, self.engines, self.fired)
+                base = Path(case.file).parent
+                problems = _run_case(self.pack, case.data, self.engines, self.fired, base)
             except (PackError, EventError) as exc:
                 problems = [f"error: {exc.render()}"]
             except Exception as exc:  # a case must never stop the run: report it as failed
@@ -215,7 +218,11 @@ def write_junit(reports: Iterable[PackReport], path: str | Path) -> None:
 
 
 def _run_case(
-    pack: Pack, case: Mapping[str, Any], engines: dict[str, Engine], fired: set[str]
+    pack: Pack,
+    case: Mapping[str, Any],
+    engines: dict[str, Engine],
+    fired: set[str],
+    base: Path | None = None,
 ) -> list[str]:
     edition = case.get("edition")
     params = case.get("params") or {}
@@ -223,8 +230,8 @@ def _run_case(
     if key not in engines:
         engines[key] = Engine(pack, edition=edition, params=params)
     engine = engines[key]
-    if case.get("events") is not None:
-        return _run_ledger_case(engine, case, fired)
+    if case.get("events") is not None or case.get("stream") is not None:
+        return _run_ledger_case(engine, case, fired, base)
     try:
         event_id, etype, out = engine.raw_outcomes(case["event"])
     except EventError as exc:
@@ -254,11 +261,21 @@ def _run_case(
     return problems
 
 
-def _run_ledger_case(engine: Engine, case: Mapping[str, Any], fired: set[str]) -> list[str]:
-    events = case["events"]
+def _run_ledger_case(
+    engine: Engine, case: Mapping[str, Any], fired: set[str], base: Path | None
+) -> list[str]:
+    events = case.get("events") or ()
+    stream = case.get("stream")
     ledger = engine.ledger()
+    decisions: list[Decision] = []
+    if stream is not None:  # as `svcrules ledger` reads it: a rejected line is skipped
+        try:
+            lines = _read_stream(Path(base or ".", stream))
+        except (OSError, ValueError) as exc:
+            return [f"stream {stream}: cannot be read: {exc}"]
+        decisions = [d for d in ledger.apply_many(lines) if isinstance(d, Decision)]
     try:
-        decisions = [ledger.apply(e) for e in events]
+        decisions += [ledger.apply(e) for e in events]
         if case.get("now") is not None:
             decisions.append(ledger.advance(case["now"]))
     except EventError as exc:
@@ -271,7 +288,13 @@ def _run_ledger_case(engine: Engine, case: Mapping[str, Any], fired: set[str]) -
     net = _net_outcomes(decisions)
     for item in net:
         fired.add(item.rule)
-    return _ledger_problems(ledger, net, case.get("expect") or {})
+    return _ledger_problems(ledger, net, case.get("expect") or {}, listed_only=stream is not None)
+
+
+def _read_stream(path: Path) -> list[Any]:
+    """The events of a JSON Lines file (blank lines skipped)."""
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
 
 
 def _net_outcomes(decisions: list[Decision]) -> list[Any]:
@@ -285,16 +308,26 @@ def _net_outcomes(decisions: list[Decision]) -> list[Any]:
     return net
 
 
-def _ledger_problems(ledger: Any, net: list[Any], expect: Mapping[str, Any]) -> list[str]:
+def _ledger_problems(
+    ledger: Any, net: list[Any], expect: Mapping[str, Any], listed_only: bool = False
+) -> list[str]:
+    """What differs from ``expect``; with ``listed_only`` (a stream), kinds not listed are not
+    required to be empty."""
     problems: list[str] = []
     if expect.get("deadlines") is not None:
         got = [d.to_dict() for d in ledger.deadlines()]
         problems.extend(_match_list("deadlines", expect["deadlines"], got))
     for kind in ("deductions", "escalations", "violations"):
+        if listed_only and expect.get(kind) is None:
+            continue
         got = [o.to_dict() for o in net if o.to_dict()["kind"] + "s" == kind]
         problems.extend(_match_list(kind, expect.get(kind) or [], got))
     for want in expect.get("scores") or []:
         score = ledger.score(str(want["subject"]), want.get("scorecard"), want.get("at"))
         if _number(score) != _number(want.get("score")):
             problems.append(f"scores: {want['subject']} has {score}, expected {want.get('score')}")
+    wanted = expect.get("kpis") or []
+    for period in dict.fromkeys(str(w.get("period")) for w in wanted):
+        got = ledger.kpis(period)
+        problems.extend(_match_kpis([w for w in wanted if str(w.get("period")) == period], got))
     return problems

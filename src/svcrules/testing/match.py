@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from collections.abc import Mapping, Sequence
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any
 
 from svcrules.errors import EventError
+from svcrules.runtime.kpis import KpiValue
 
 
 def _match_error(exc: EventError, want: Mapping[str, Any]) -> list[str]:
@@ -114,3 +115,43 @@ def _same(want: Any, actual: Any) -> bool:
     if isinstance(want, dt.date | dt.datetime):
         return bool(want.isoformat() == actual)
     return str(want) == str(actual)
+
+
+def _match_kpis(want: list[Mapping[str, Any]], got: Sequence[KpiValue]) -> list[str]:
+    """Each expected KPI value against the actual one of that KPI and period: the keys given,
+    ``value`` rounded to as many decimal places as the case writes."""
+    problems = []
+    for w in want:
+        found = [
+            k
+            for k in got
+            if k.kpi == w.get("kpi")
+            and k.period == str(w.get("period"))
+            and w.get("pack") in (None, k.pack)
+        ]
+        if len(found) != 1:
+            what = "no" if not found else "more than one (give `pack`)"
+            problems.append(f"kpis: {what} KPI {w.get('kpi')!r} over {w.get('period')!r}")
+            continue
+        actual = found[0].to_dict()
+        for key, value in w.items():
+            if key in ("kpi", "period", "pack"):
+                continue
+            have = actual.get(key)
+            if not _same_kpi(value, have):
+                problems.append(
+                    f"kpis: {w['kpi']} {w['period']}: {key} expected {value!r}, got {have!r}"
+                )
+    return problems
+
+
+def _same_kpi(want: Any, actual: Any) -> bool:
+    if want is None or actual is None or isinstance(want, bool) or isinstance(actual, bool):
+        return want is actual or want == actual
+    n, m = _number(want), _number(actual)
+    if n is None or m is None:
+        return False
+    places = n.as_tuple().exponent
+    if isinstance(places, int) and places < 0:
+        return m.quantize(Decimal(1).scaleb(places), rounding=ROUND_HALF_EVEN) == n
+    return m == n

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import difflib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 from pydantic import Field, ValidationError
 
-from svcrules.diagnostics import Diagnostic, join_path
+from svcrules.diagnostics import Diagnostic, did_you_mean, join_path
 from svcrules.effects.base import Spec
+from svcrules.hints import HINTS
 from svcrules.pack.pyerrors import pydantic_diagnostics
 from svcrules.runtime.results import Deadline, Deduction, Escalation, Violation
 
@@ -51,6 +51,22 @@ class ScoreSpec(Spec):
     at: dt.datetime | str | None = Field(default=None, description="The instant of the score")
 
 
+class KpiExpectSpec(Spec):
+    """A ledger case's expected KPI value (``Ledger.kpis(period)``); only the keys given are
+    compared, numbers as values (``value`` to as many decimal places as written)."""
+
+    kpi: str = Field(description="The KPI's id")
+    period: str = Field(description="The period's label, e.g. 2024-05, 2024-Q2, 2024")
+    pack: str | None = Field(default=None, description="The KPI's pack (if several)")
+    value: Decimal | None = Field(
+        default=None, description="The value ('0.875'; null when the denominator is 0)"
+    )
+    numerator: int | None = Field(default=None, description="Met clocks, outcomes counted ...")
+    denominator: int | None = Field(default=None, description="Closed clocks, subjects ...")
+    met: bool | None = Field(default=None, description="Whether the target was reached")
+    target: Decimal | None = Field(default=None, description="The KPI's target value")
+
+
 class ExpectSpec(Spec):
     """What the case expects. A listed kind must match exactly; an unlisted kind must be empty
     (``warnings`` and ``signals`` are compared only when listed)."""
@@ -68,11 +84,14 @@ class ExpectSpec(Spec):
         default=None, description="Clock signals as 'ACTION CLOCK', e.g. 'stop arrival'"
     )
     scores: list[ScoreSpec] | None = Field(default=None, description="Ledger cases: scores")
+    kpis: list[KpiExpectSpec] | None = Field(
+        default=None, description="Ledger cases: KPI values over a period"
+    )
 
 
 class CaseSpec(Spec):
-    """One case: ``event`` (stateless) or ``events`` (+ ``now``: a ledger case), and ``expect``
-    or ``expect_error``."""
+    """One case: ``event`` (stateless) or ``events`` and/or ``stream`` (+ ``now``: a ledger
+    case), and ``expect`` or ``expect_error``."""
 
     name: str = Field(min_length=1, description="What the case shows; its id in reports")
     description: str | None = Field(default=None, description="Free text")
@@ -81,6 +100,11 @@ class CaseSpec(Spec):
     event: dict[str, Any] | None = Field(default=None, description="The one event evaluated")
     events: list[dict[str, Any]] | None = Field(
         default=None, description="A ledger case: events applied in this order"
+    )
+    stream: str | None = Field(
+        default=None,
+        description="A ledger case: a JSON Lines file of events (path relative to the case "
+        "file), applied before `events`; only the kinds `expect` lists are compared",
     )
     now: dt.datetime | str | None = Field(
         default=None, description="A ledger case: the instant the ledger advances to at the end"
@@ -97,44 +121,42 @@ class CaseFileSpec(Spec):
 
 VOCABULARY: frozenset[str] = frozenset(
     name
-    for model in (CaseSpec, ExpectSpec, ExpectErrorSpec, ScoreSpec, CaseFileSpec)
+    for model in (CaseSpec, ExpectSpec, ExpectErrorSpec, ScoreSpec, KpiExpectSpec, CaseFileSpec)
     for name in model.model_fields
 ) | frozenset().union(*ITEM_KEYS.values())
 
 
-def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
-    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
-    return f"did you mean {close[0]!r}?" if close else None
-
-
 def _shape_problems(spec: CaseSpec, path: str) -> list[Diagnostic]:
     """Parts of a case that do not go together (one event or a sequence; outcomes or an
-    error; ``now`` and ``scores`` only for a sequence)."""
+    error; ``now``, ``scores`` and ``kpis`` only for a sequence)."""
     out: list[Diagnostic] = []
-    if (spec.event is None) == (spec.events is None):
+    ledger = spec.events is not None or spec.stream is not None
+    if (spec.event is None) != ledger:
         out.append(
             Diagnostic(
                 "case.shape",
-                "a case gives exactly one of `event` (one event) and `events` (a ledger case)",
+                "a case gives exactly one of `event` (one event) and `events` or `stream` (a "
+                "ledger case)",
                 path,
             )
         )
     if spec.expect is not None and spec.expect_error is not None:
         out.append(Diagnostic("case.shape", "a case expects outcomes or an error, not both", path))
-    if spec.events is None and spec.now is not None:
+    if not ledger and spec.now is not None:
         out.append(
             Diagnostic(
                 "case.shape", "`now` applies to a ledger case (`events`)", join_path(path, "now")
             )
         )
-    if spec.events is None and spec.expect is not None and spec.expect.scores is not None:
-        out.append(
-            Diagnostic(
-                "case.shape",
-                "`scores` are a ledger's: give `events`",
-                join_path(path, "expect", "scores"),
+    for key in ("scores", "kpis"):
+        if not ledger and spec.expect is not None and getattr(spec.expect, key) is not None:
+            out.append(
+                Diagnostic(
+                    "case.shape",
+                    f"`{key}` are a ledger's: give `events` or `stream`",
+                    join_path(path, "expect", key),
+                )
             )
-        )
     return out
 
 
@@ -148,7 +170,7 @@ def validate_case(raw: Any, path: str = "$") -> list[Diagnostic]:
     except ValidationError as exc:
         for d in pydantic_diagnostics(exc, raw):
             code = "case." + d.code.split(".", 1)[1]
-            hint = d.hint
+            hint = None if d.hint == HINTS.get(d.code) else d.hint  # the case code's own, then
             if code == "case.unknown-key":
                 hint = did_you_mean(d.path.rsplit(".", 1)[-1], VOCABULARY)
             out.append(dataclasses.replace(d, code=code, path=path + d.path[1:], hint=hint))

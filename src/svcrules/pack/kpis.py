@@ -1,0 +1,99 @@
+"""Pack: the semantic checks of the ``kpis:`` section (``schema.KpiSpec``): the clocks, rules
+and scorecards a KPI names, its target and its period. The compiler turns each spec into a
+``runtime.kpis.KpiPlan``; docs/kpis.md defines each kind."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from decimal import Decimal
+
+from svcrules.diagnostics import Diagnostic, join_path
+from svcrules.pack.schema import KpiSpec, PackSpec
+
+RATIOS = ("on_time", "share")
+
+
+def check_kpis(spec: PackSpec) -> Iterator[Diagnostic]:
+    """Located problems of the ``kpis:`` section: duplicate ids, missing or unknown clocks,
+    rules and scorecards, a bad target, a period the scorecard does not have."""
+    clocks = {r.deadline.clock for r in spec.rules if r.deadline and r.deadline.action == "start"}
+    rules = {r.id for r in spec.rules}
+    seen = Counter(k.id for k in spec.kpis)
+    for i, kpi in enumerate(spec.kpis):
+        path = join_path("$.kpis", i)
+        if seen[kpi.id] > 1:
+            yield Diagnostic("kpi.duplicate-id", f"KPI id {kpi.id!r} is used twice", path)
+        yield from _check_refs(spec, kpi, path, clocks, rules)
+        yield from _check_target(kpi, path)
+        if spec.sources and kpi.cite.doc not in spec.sources:
+            yield Diagnostic(
+                "ref.source",
+                f"cite.doc {kpi.cite.doc!r} is not listed in `sources`",
+                join_path(path, "cite", "doc"),
+                hint=", ".join(sorted(spec.sources)),
+            )
+
+
+def _check_refs(
+    spec: PackSpec, kpi: KpiSpec, path: str, clocks: set[str], rules: set[str]
+) -> Iterator[Diagnostic]:
+    needs_clock = kpi.kind in RATIOS
+    if needs_clock and not kpi.clocks:
+        yield Diagnostic("kpi.missing-field", f"a `{kpi.kind}` KPI names its `clock`", path)
+    for j, clock in enumerate(kpi.clocks):
+        if clock not in clocks:
+            where = (
+                join_path(path, "clock")
+                if isinstance(kpi.clock, str)
+                else join_path(path, "clock", j)
+            )
+            yield Diagnostic(
+                "kpi.unknown-clock",
+                f"no rule starts a clock {clock!r}",
+                where,
+                hint=", ".join(sorted(clocks)) or None,
+            )
+    for j, rule in enumerate(kpi.rules):
+        if rule not in rules:
+            yield Diagnostic(
+                "kpi.unknown-rule", f"no rule {rule!r} in this pack", join_path(path, "rules", j)
+            )
+    if kpi.kind == "count" and kpi.outcome is None:
+        yield Diagnostic("kpi.missing-field", "a `count` KPI names its `outcome`", path)
+    if kpi.kind == "average_score":
+        card = spec.scorecards.get(kpi.scorecard or "")
+        if card is None:
+            yield Diagnostic(
+                "kpi.unknown-scorecard",
+                f"no scorecard {kpi.scorecard!r} in this pack",
+                join_path(path, "scorecard"),
+                hint=", ".join(sorted(spec.scorecards)) or None,
+            )
+        elif card.period != kpi.period:
+            yield Diagnostic(
+                "kpi.bad-period",
+                f"scorecard {kpi.scorecard!r} is kept by {card.period}, the KPI by {kpi.period}",
+                join_path(path, "period"),
+                hint=f"an average_score KPI has its scorecard's period: {card.period}",
+            )
+
+
+def _check_target(kpi: KpiSpec, path: str) -> Iterator[Diagnostic]:
+    if kpi.target is None:
+        return
+    goal = kpi.goal
+    if goal is None:
+        yield Diagnostic(
+            "kpi.bad-target",
+            f"target {kpi.target!r} is not an operator and a number",
+            join_path(path, "target"),
+            hint="e.g. '>= 0.95' or {op: '>=', value: 0.95}",
+        )
+    elif kpi.kind in RATIOS and not Decimal(0) <= goal[1] <= Decimal(1):
+        yield Diagnostic(
+            "kpi.bad-target",
+            f"a {kpi.kind} KPI is a ratio 0..1, the target is {goal[1]}",
+            join_path(path, "target"),
+            hint="write 95 % as 0.95",
+        )

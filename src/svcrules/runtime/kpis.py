@@ -1,0 +1,300 @@
+"""Runtime: KPI values over a period from outcome rows (``rows.COLUMNS``): the one computation
+behind ``Ledger.kpis`` (which reduces its current outcomes to rows) and ``scale.kpis`` (which
+reads the outcome table). ``KpiPlan`` is the plain data the compiler builds from a pack's
+``kpis:`` section; ``KpiValue`` is the result. See docs/kpis.md for each kind's definition."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import operator
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, fields
+from decimal import Decimal
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from svcrules.diagnostics import Diagnostic, JSONObject
+from svcrules.errors import EventError
+from svcrules.runtime.due import period_label
+from svcrules.runtime.rows import COLUMNS, Row
+from svcrules.runtime.values import Cite, to_json_value
+
+KpiKind = Literal["on_time", "share", "count", "average_score"]
+KpiPeriod = Literal["day", "week", "month", "quarter", "year"]
+KpiOp = Literal[">=", ">", "<=", "<", "=="]
+
+OPS: dict[str, Callable[[Decimal, Decimal], bool]] = {
+    ">=": operator.ge,
+    ">": operator.gt,
+    "<=": operator.le,
+    "<": operator.lt,
+    "==": operator.eq,
+}
+"""The comparison operators a target may use."""
+
+_LABELS: tuple[tuple[KpiPeriod, re.Pattern[str]], ...] = (
+    ("day", re.compile(r"^\d{4}-\d{2}-\d{2}$")),
+    ("week", re.compile(r"^\d{4}-W\d{2}$")),
+    ("month", re.compile(r"^\d{4}-\d{2}$")),
+    ("quarter", re.compile(r"^\d{4}-Q[1-4]$")),
+    ("year", re.compile(r"^\d{4}$")),
+)
+
+_I = {name: i for i, name in enumerate(COLUMNS)}
+KIND, RULE, CLOCK, CASE = _I["kind"], _I["rule"], _I["clock"], _I["case"]
+SUBJECT = _I["subject"]
+DUE, STATUS, SCORE, PACK = _I["due"], _I["status"], _I["score"], _I["pack"]
+LATE, DETAIL, AT = _I["late_by_s"], _I["detail"], _I["at"]
+
+
+@dataclass(frozen=True, slots=True)
+class KpiPlan:
+    """One KPI of a compiled pack, as plain data (built by the compiler from ``KpiSpec``)."""
+
+    pack: str
+    id: str
+    title: str
+    kind: KpiKind
+    period: KpiPeriod
+    tz: ZoneInfo
+    cite: Cite
+    measures: str | None = None
+    catalog: tuple[str, ...] = ()
+    op: KpiOp | None = None
+    target: Decimal | None = None
+    clocks: tuple[str, ...] = ()
+    """``on_time``/``share``: the clocks counted; ``count`` of ``breach``: the clocks (all if
+    empty)."""
+    rules: tuple[str, ...] = ()
+    """Only outcomes of these rules (all if empty)."""
+    outcome: str | None = None
+    """``count``: ``escalation``, ``violation``, ``deduction`` or ``breach``."""
+    scorecard: str | None = None
+    """``average_score``: the scorecard."""
+    base: int = 0
+    """``average_score``: the scorecard's base (the score of a subject with no deduction)."""
+    subjects: tuple[str, ...] = ()
+    """``average_score``: subjects counted even without a deduction in the period."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KpiValue:
+    """A KPI over one period: its value, how it was counted, and whether it met its target.
+
+    Its JSON form (``to_dict``) opens with ``"type": "kpi"``, since ``kind`` is the KPI's kind.
+    """
+
+    kpi: str
+    """The KPI's id in its pack."""
+    title: str
+    pack: str
+    period: str
+    """The period's label: ``2024-05-03``, ``2024-W19``, ``2024-05``, ``2024-Q2`` or ``2024``."""
+    kind: KpiKind
+    """The KPI's kind: ``on_time``, ``share``, ``count`` or ``average_score``."""
+    value: Decimal | None
+    """The ratio (0..1), count or mean; None when the denominator is 0."""
+    numerator: int
+    """Met clocks, clocks with the following event, outcomes counted, or the sum of scores."""
+    denominator: int | None
+    """Closed clocks, clocks started, subjects scored; None for a ``count``."""
+    target: Decimal | None = None
+    op: KpiOp | None = None
+    met: bool | None = None
+    """Whether ``value op target`` holds; None without a target or a value."""
+    cite: Cite
+    catalog: tuple[str, ...] = ()
+    """The catalog ids the KPI implements (e.g. ``KPI-02``)."""
+    measures: str | None = None
+    """What it measures, in the pack's words."""
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """``(pack, kpi, period)``."""
+        return (self.pack, self.kpi, self.period)
+
+    def to_dict(self) -> JSONObject:
+        """JSON-ready mapping: ``type`` (``kpi``), then every field in declaration order;
+        decimals as integers when whole and as text otherwise (exact)."""
+        out: JSONObject = {"type": "kpi"}
+        for f in fields(self):
+            out[f.name] = to_json_value(getattr(self, f.name))
+        return out
+
+    def to_json(self) -> str:
+        """``to_dict()`` as one line of JSON."""
+        return json.dumps(self.to_dict(), ensure_ascii=False)
+
+
+def period_kind(label: str) -> KpiPeriod | None:
+    """Which kind of period a label names (``2024-05`` → ``month``); None if none."""
+    for kind, pattern in _LABELS:
+        if pattern.match(label):
+            return kind
+    return None
+
+
+def label_of(at: dt.datetime, period: KpiPeriod, tz: ZoneInfo) -> str:
+    """The label of the ``period`` holding ``at`` in ``tz``."""
+    if period == "day":
+        return at.astimezone(tz).date().isoformat()
+    return period_label(at, period, tz)
+
+
+def kpi_values(
+    plans: Sequence[KpiPlan], rows: Iterable[Row], period: str | None = None
+) -> tuple[KpiValue, ...]:
+    """Each KPI of ``plans`` over ``period`` (a label) from outcome ``rows``; with ``period``
+    None, over every period the rows touch. A KPI whose period kind differs from the label's
+    is left out; one with nothing to count in ``period`` is still given (value None or 0).
+    A label that names no period raises ``EventError`` (``kpi.bad-period``)."""
+    wanted = period_kind(period) if period is not None else None
+    if period is not None and wanted is None:
+        raise EventError(
+            [
+                Diagnostic(
+                    "kpi.bad-period",
+                    f"period {period!r} is not a period label",
+                    hint="e.g. 2024-05, 2024-Q2, 2024, 2024-W19 or 2024-05-03",
+                )
+            ]
+        )
+    by_kind: dict[tuple[str, str], list[Row]] = {}
+    for row in rows:
+        by_kind.setdefault((row[PACK], row[KIND]), []).append(row)
+    out: list[KpiValue] = []
+    for plan in plans:
+        if period is not None and plan.period != wanted:
+            continue
+        tallies = _tally(plan, by_kind)
+        labels = sorted(tallies) if period is None else [period]
+        for label in labels:
+            out.append(_value(plan, label, tallies.get(label)))
+    return tuple(out)
+
+
+Tally = dict[str, list[int]]
+"""Per period label: ``[numerator, denominator]``."""
+
+
+def _tally(plan: KpiPlan, by_kind: dict[tuple[str, str], list[Row]]) -> Tally:
+    match plan.kind:
+        case "on_time":
+            return _on_time(plan, by_kind.get((plan.pack, "deadline"), []))
+        case "share":
+            return _share(plan, by_kind.get((plan.pack, "deadline"), []))
+        case "count":
+            return _count(plan, by_kind)
+        case "average_score":
+            return _average(plan, by_kind.get((plan.pack, "deduction"), []))
+
+
+def _chosen(plan: KpiPlan, row: Row) -> bool:
+    return (not plan.clocks or row[CLOCK] in plan.clocks) and (
+        not plan.rules or row[RULE] in plan.rules
+    )
+
+
+def _on_time(plan: KpiPlan, rows: list[Row]) -> Tally:
+    """Closed clocks by the period of their due time: met / (met + breached)."""
+    out: Tally = {}
+    for row in rows:
+        status = row[STATUS]
+        if status not in ("met", "breached") or not _chosen(plan, row):
+            continue
+        t = out.setdefault(label_of(row[DUE], plan.period, plan.tz), [0, 0])
+        t[0] += status == "met"
+        t[1] += 1
+    return out
+
+
+def _share(plan: KpiPlan, rows: list[Row]) -> Tally:
+    """Clocks by the period of their start (the closing event): those stopped at all (met, or
+    breached and stopped late) / those started, cancelled and excused ones left out. A clock
+    has a row as started (``open``) and, once it ends, a row as it ended: the latter decides."""
+    clocks: dict[tuple[object, object], Row] = {}
+    for row in rows:
+        if row[AT] is None or not _chosen(plan, row):
+            continue
+        key = (row[CASE], row[CLOCK])
+        if key not in clocks or row[STATUS] != "open":
+            clocks[key] = row
+    out: Tally = {}
+    for row in clocks.values():
+        status = row[STATUS]
+        if status in ("cancelled", "excused"):
+            continue
+        t = out.setdefault(label_of(row[AT], plan.period, plan.tz), [0, 0])
+        t[0] += status == "met" or (status == "breached" and row[LATE] is not None)
+        t[1] += 1
+    return out
+
+
+def _count(plan: KpiPlan, by_kind: dict[tuple[str, str], list[Row]]) -> Tally:
+    """Outcomes of one kind by the period of their event (a breach: of its due time)."""
+    breach = plan.outcome == "breach"
+    rows = by_kind.get((plan.pack, "deadline" if breach else str(plan.outcome)), [])
+    out: Tally = {}
+    for row in rows:
+        if breach and row[STATUS] != "breached":
+            continue
+        when = row[DUE] if breach else row[AT]
+        if when is None or not _chosen(plan, row):
+            continue
+        out.setdefault(label_of(when, plan.period, plan.tz), [0, 0])[0] += 1
+    return out
+
+
+def _average(plan: KpiPlan, rows: list[Row]) -> Tally:
+    """Each subject's score at the end of each scorecard period (its lowest score after a
+    deduction: deductions only lower it), subjects listed in ``subjects`` at the base."""
+    scores: dict[str, dict[str, int]] = {}
+    prefix = f"{plan.scorecard} "
+    for row in rows:
+        detail, score = row[DETAIL], row[SCORE]
+        if not isinstance(detail, str) or not detail.startswith(prefix) or score is None:
+            continue
+        if plan.rules and row[RULE] not in plan.rules:
+            continue
+        by_subject = scores.setdefault(detail.removeprefix(prefix), {})
+        subject = row[SUBJECT]
+        by_subject[subject] = min(by_subject.get(subject, score), score)
+    out: Tally = {}
+    for label, by_subject in scores.items():
+        for subject in plan.subjects:
+            by_subject.setdefault(subject, plan.base)
+        out[label] = [sum(by_subject.values()), len(by_subject)]
+    return out
+
+
+def _value(plan: KpiPlan, label: str, tally: list[int] | None) -> KpiValue:
+    count = plan.kind == "count"
+    if tally is None:
+        tally = [plan.base * len(plan.subjects), len(plan.subjects)]
+    numerator, denominator = tally
+    value: Decimal | None
+    if count:
+        value = Decimal(numerator)
+    else:
+        value = Decimal(numerator) / Decimal(denominator) if denominator else None
+    met = None
+    if value is not None and plan.op is not None and plan.target is not None:
+        met = OPS[plan.op](value, plan.target)
+    return KpiValue(
+        kpi=plan.id,
+        title=plan.title,
+        pack=plan.pack,
+        period=label,
+        kind=plan.kind,
+        value=value,
+        numerator=numerator,
+        denominator=None if count else denominator,
+        target=plan.target,
+        op=plan.op,
+        met=met,
+        cite=plan.cite,
+        catalog=plan.catalog,
+        measures=plan.measures,
+    )
