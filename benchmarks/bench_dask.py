@@ -105,11 +105,17 @@ def stateless(workers: int, src: Path, n: int, tmp: Path) -> dict[str, Any]:
                 "peak": worker_peak_mb(client), "load": f"{before}; after: {load()}"}  # fmt: skip
 
 
+REPLAY_PARTITION_EVENTS = 62_500
+"""Events per replay partition at most: a replay worker holds ~12 KB per event of the partition
+it folds (benchmarks/README.md), so 10 M events in 16 partitions would need ~7.5 GB a worker."""
+
+
 def stateful(workers: int, src: Path, n: int, tmp: Path) -> dict[str, Any]:
     with cluster(workers) as c, Client(c) as client:
         events = dd.read_parquet(str(src), dtype_backend="pyarrow", split_row_groups=True)
         before = load()
-        report = sd.replay(events, PACK, out=tmp / f"replay-{workers}", npartitions=workers * 8)
+        parts = max(workers * 8, -(-n // REPLAY_PARTITION_EVENTS))
+        report = sd.replay(events, PACK, out=tmp / f"replay-{workers}", npartitions=parts)
         return {"eps": n / report.seconds, "s": report.seconds, "rows": report.outcomes,
                 "parts": report.partitions, "linked": report.linked,
                 "peak": worker_peak_mb(client), "load": f"{before}; after: {load()}"}  # fmt: skip
