@@ -111,7 +111,7 @@ PACKS: dict[str, str] = {
     "kpi.unknown-scorecard": kpis("kind: average_score, scorecard: montly"),
     "kpi.missing-field": kpis("kind: count"),
     "kpi.bad-target": kpis('kind: on_time, clock: reply, target: "at least 95%"'),
-    "kpi.bad-period": kpis("kind: average_score, scorecard: monthly, period: quarter"),
+    "kpi.bad-period": kpis("kind: average_score, scorecard: monthly, period: week"),
     "kpi.duplicate-id": kpis("kind: on_time, clock: reply", "kind: on_time, clock: reply"),
     "pack.syntax": BASE + "  - {id: a, \n",
     "pack.duplicate-key": BASE.replace("sources:", "params: {a: 1}\nsources:"),

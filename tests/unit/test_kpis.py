@@ -268,9 +268,10 @@ def test_pack_checks_name_what_is_wrong_and_where() -> None:
     assert broken(kind="average_score", scorecard="nope") == [
         ("kpi.unknown-scorecard", "$.kpis[0].scorecard")
     ]
-    assert broken(kind="average_score", scorecard="staff", period="quarter") == [
-        ("kpi.bad-period", "$.kpis[0].period")
-    ]
+    for shorter_or_across in ("day", "week"):  # a month is not made of whole weeks
+        assert broken(kind="average_score", scorecard="staff", period=shorter_or_across) == [
+            ("kpi.bad-period", "$.kpis[0].period")
+        ]
     assert broken(kind="on_time", clock="reply", target="at least 95%") == [
         ("kpi.bad-target", "$.kpis[0].target")
     ]
@@ -322,3 +323,53 @@ def test_an_overlay_replaces_a_kpi_by_id_and_adds_its_own(tmp_path: Path) -> Non
     assert [k.id for k in kpis] == [k["id"] for k in KPI_PACK["kpis"]] + ["local-count"]
     (local,) = [k for k in kpis if k.id == "reply-on-time"]
     assert (local.title, local.goal) == ("Local replies", (">=", Decimal("0.8")))
+
+
+# --- average_score over a period longer than the scorecard's --------------------------------
+
+
+def with_longer_averages() -> Engine:
+    pack = copy.deepcopy(KPI_PACK)
+    (monthly,) = [k for k in pack["kpis"] if k["id"] == "staff-score"]
+    pack["kpis"] = [
+        dict(monthly, id="staff-score-q", period="quarter"),
+        dict(monthly, id="staff-score-y", period="year"),
+    ]
+    return Engine(svcrules.load_pack(pack))
+
+
+def test_a_quarterly_average_is_the_mean_of_each_subjects_monthly_mean() -> None:
+    """Worked by hand (base 100, ann and bo listed): ann ends April at 80, May at 90, June at
+    the base: mean 90; bo 100 in each month: 100; cy, not listed, is counted in the months of
+    her deductions only: May 70, June 90: mean 80. The quarter: (90 + 100 + 80) / 3 = 90; the
+    eight scores sum to 730 (a pooled mean would be 91.25). The year: ann (80 + 90 + 10 × 100)
+    / 12 = 97.5, bo 100, cy 80: 92.5 over 26 scores summing to 2530."""
+    ledger = with_longer_averages().ledger()
+    for e in (
+        ev("s1", "staff.slip", "2024-04-10T10:00:00", subject="ann", points=20),
+        ev("s2", "staff.slip", "2024-05-03T10:00:00", subject="ann", points=10),
+        ev("s3", "staff.slip", "2024-05-21T10:00:00", subject="cy", points=30),
+        ev("s4", "staff.slip", "2024-06-30T23:30:00", subject="cy", points=10),
+    ):
+        ledger.apply(e)
+    q2 = one(ledger, "staff-score-q", "2024-Q2")
+    assert (q2.value, q2.numerator, q2.denominator, q2.met) == (Decimal(90), 730, 8, True)
+    year = one(ledger, "staff-score-y", "2024")
+    assert (year.value, year.numerator, year.denominator) == (Decimal("92.5"), 2530, 26)
+    q3 = one(ledger, "staff-score-q", "2024-Q3")  # no deduction: the listed staff at the base
+    assert (q3.value, q3.numerator, q3.denominator) == (Decimal(100), 600, 6)
+    assert [(k.kpi, k.period) for k in ledger.kpis()] == [
+        ("staff-score-q", "2024-Q2"),
+        ("staff-score-y", "2024"),
+    ]
+    assert ledger.kpis("2024-05") == ()  # neither KPI is monthly
+
+
+def test_a_longer_average_places_a_month_by_the_packs_zone() -> None:
+    """00:30 on 1 July in Shanghai is a July deduction (30 June in UTC): the third quarter,
+    where cy's one month (60) and the listed staff's means (100) give 260 / 3."""
+    ledger = with_longer_averages().ledger()
+    ledger.apply(ev("s1", "staff.slip", "2024-07-01T00:30:00", subject="cy", points=40))
+    q2, q3 = one(ledger, "staff-score-q", "2024-Q2"), one(ledger, "staff-score-q", "2024-Q3")
+    assert (q2.value, q2.denominator) == (Decimal(100), 6)
+    assert (q3.value, q3.numerator, q3.denominator) == (Decimal(260) / 3, 660, 7)

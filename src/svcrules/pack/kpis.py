@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from svcrules.diagnostics import Diagnostic, join_path
 from svcrules.pack.schema import BadTarget, KpiSpec, PackSpec
-from svcrules.runtime.kpis import OPS
+from svcrules.runtime.kpis import OPS, WIDER
 
 RATIOS = ("on_time", "share")
 
@@ -71,12 +71,14 @@ def _check_refs(
                 join_path(path, "scorecard"),
                 hint=", ".join(sorted(spec.scorecards)) or None,
             )
-        elif card.period != kpi.period:
+        elif card.period != kpi.period and kpi.period not in WIDER.get(card.period, ()):
+            longer = "".join(f" or {p}" for p in WIDER.get(card.period, ()))
             yield Diagnostic(
                 "kpi.bad-period",
-                f"scorecard {kpi.scorecard!r} is kept by {card.period}, the KPI by {kpi.period}",
+                f"scorecard {kpi.scorecard!r} is kept by {card.period}, the KPI by {kpi.period}: "
+                f"not made of whole {card.period}s",
                 join_path(path, "period"),
-                hint=f"an average_score KPI has its scorecard's period: {card.period}",
+                hint=f"an average_score KPI has its scorecard's period, {card.period}{longer}",
             )
 
 
