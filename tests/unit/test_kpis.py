@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import json
 import pickle
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -373,3 +374,34 @@ def test_a_longer_average_places_a_month_by_the_packs_zone() -> None:
     q2, q3 = one(ledger, "staff-score-q", "2024-Q2"), one(ledger, "staff-score-q", "2024-Q3")
     assert (q2.value, q2.denominator) == (Decimal(100), 6)
     assert (q3.value, q3.numerator, q3.denominator) == (Decimal(260) / 3, 660, 7)
+
+
+def test_json_gives_a_readable_value_beside_the_exact_one() -> None:
+    """90 of 121 is 0.74380165...: `rounded` 0.7438, `percent` 74.38 (half-even: 0.74375 would
+    be 74.38, 0.74385 too); a mean to 4 places; a count as it is; no value, no reading."""
+    k = KpiValue(
+        kpi="k",
+        title="K",
+        pack="p",
+        period="2024-05",
+        kind="on_time",
+        value=Decimal(90) / Decimal(121),
+        numerator=90,
+        denominator=121,
+        cite=svcrules.Cite("t"),
+    )
+    data = json.loads(k.to_json())
+    assert (data["value"], data["rounded"], data["percent"]) == (
+        "0.7438016528925619834710743802",
+        "0.7438",
+        "74.38",
+    )
+    assert replace(k, value=Decimal("0.74375")).percent == Decimal("74.38")  # half-even: 8
+    assert replace(k, value=Decimal("0.74365")).percent == Decimal("74.36")  # half-even: 6
+    assert replace(k, value=Decimal(1)).to_dict()["percent"] == 100
+    mean = replace(k, kind="average_score", value=Decimal(260) / 3).to_dict()
+    assert (mean["rounded"], mean["percent"]) == ("86.6667", None)
+    count = replace(k, kind="count", value=Decimal(3), denominator=None).to_dict()
+    assert (count["value"], count["rounded"], count["percent"]) == (3, 3, None)
+    empty = replace(k, value=None).to_dict()
+    assert (empty["rounded"], empty["percent"]) == (None, None)

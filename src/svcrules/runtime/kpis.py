@@ -11,7 +11,7 @@ import operator
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -46,6 +46,8 @@ _LABELS: tuple[tuple[KpiPeriod, re.Pattern[str]], ...] = (
 WIDER: dict[str, tuple[KpiPeriod, ...]] = {"month": ("quarter", "year"), "quarter": ("year",)}
 """The KPI periods, besides its own, an ``average_score`` KPI may have over a scorecard kept by
 each period: those made of whole scorecard periods (a week does not fall in whole in a month)."""
+
+_PLACES_4, _PLACES_2 = Decimal("0.0001"), Decimal("0.01")
 
 _I = {name: i for i, name in enumerate(COLUMNS)}
 KIND, RULE, CLOCK, CASE = _I["kind"], _I["rule"], _I["clock"], _I["case"]
@@ -123,12 +125,31 @@ class KpiValue:
         """``(pack, kpi, period)``."""
         return (self.pack, self.kpi, self.period)
 
+    @property
+    def rounded(self) -> Decimal | None:
+        """``value`` rounded half-even to 4 decimal places (``0.7438``, ``86.6667``); a count as
+        it is; None without a value. For reading: ``value`` stays exact, ``met`` uses it."""
+        if self.value is None or self.kind == "count":
+            return self.value
+        return self.value.quantize(_PLACES_4, rounding=ROUND_HALF_EVEN)
+
+    @property
+    def percent(self) -> Decimal | None:
+        """A ratio (``on_time``, ``share``) in percent, rounded half-even to 2 decimal places
+        (``74.38``); None for a count or an average, or without a value."""
+        if self.value is None or self.kind not in ("on_time", "share"):
+            return None
+        return (self.value * 100).quantize(_PLACES_2, rounding=ROUND_HALF_EVEN)
+
     def to_dict(self) -> JSONObject:
         """JSON-ready mapping: ``type`` (``kpi``), then every field in declaration order;
-        decimals as integers when whole and as text otherwise (exact)."""
+        decimals as integers when whole and as text otherwise (exact); then the readable
+        ``rounded`` and ``percent``, written the same way."""
         out: JSONObject = {"type": "kpi"}
         for f in fields(self):
             out[f.name] = to_json_value(getattr(self, f.name))
+        out["rounded"] = to_json_value(self.rounded)
+        out["percent"] = to_json_value(self.percent)
         return out
 
     def to_json(self) -> str:
