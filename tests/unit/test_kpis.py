@@ -405,3 +405,20 @@ def test_json_gives_a_readable_value_beside_the_exact_one() -> None:
     assert (count["value"], count["rounded"], count["percent"]) == (3, 3, None)
     empty = replace(k, value=None).to_dict()
     assert (empty["rounded"], empty["percent"]) == (None, None)
+
+
+def test_a_yearly_average_of_a_quarterly_scorecard() -> None:
+    """ann loses 20 in February: Q1 80, then three quarters at the base: mean 95; bo 100 in each
+    quarter. The year: (95 + 100) / 2 = 97.5 over 8 scores summing to 780."""
+    pack = copy.deepcopy(KPI_PACK)
+    pack["scorecards"]["staff"]["period"] = "quarter"
+    (score,) = [k for k in pack["kpis"] if k["id"] == "staff-score"]
+    pack["kpis"] = [dict(score, period="year")]
+    ledger = Engine(svcrules.load_pack(pack)).ledger()
+    ledger.apply(ev("s1", "staff.slip", "2024-02-10T10:00:00", subject="ann", points=20))
+    (year,) = ledger.kpis("2024")
+    assert (year.value, year.numerator, year.denominator) == (Decimal("97.5"), 780, 8)
+    pack["kpis"] = [dict(score, period="month")]  # a quarter is not made of its months' scores
+    with pytest.raises(svcrules.PackError) as info:
+        svcrules.load_pack(pack)
+    assert [d.code for d in info.value.diagnostics] == ["kpi.bad-period"]
