@@ -111,7 +111,7 @@ PACKS: dict[str, str] = {
     "kpi.unknown-scorecard": kpis("kind: average_score, scorecard: montly"),
     "kpi.missing-field": kpis("kind: count"),
     "kpi.bad-target": kpis('kind: on_time, clock: reply, target: "at least 95%"'),
-    "kpi.bad-period": kpis("kind: average_score, scorecard: monthly, period: quarter"),
+    "kpi.bad-period": kpis("kind: average_score, scorecard: monthly, period: week"),
     "kpi.duplicate-id": kpis("kind: on_time, clock: reply", "kind: on_time, clock: reply"),
     "pack.syntax": BASE + "  - {id: a, \n",
     "pack.duplicate-key": BASE.replace("sources:", "params: {a: 1}\nsources:"),
@@ -335,3 +335,29 @@ def test_every_default_hint_is_for_a_documented_code() -> None:
 
     doc = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
     assert not [code for code in HINTS if f"| `{code}` |" not in doc]
+
+
+BAD_TARGETS = [
+    ('{op: "~", value: 0.9}', "$.kpis[0].target.op"),
+    ('{op: ">=", value: "abc"}', "$.kpis[0].target.value"),
+    ('{op: ">=", value: 95}', "$.kpis[0].target.value"),
+    ('{op: ">=", value: 0.9, unit: "%"}', "$.kpis[0].target.unit"),
+    ("{value: 0.9}", "$.kpis[0].target"),
+    ("0.95", "$.kpis[0].target"),
+]
+
+
+@pytest.mark.parametrize(("target", "path"), BAD_TARGETS)
+def test_a_bad_target_in_any_form_is_one_kpi_bad_target_at_its_key(
+    target: str, path: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The second and later examples of `kpi.bad-target`: a mapping (or a bare number) the
+    schema refuses is reported at the key it concerns, not as a union of schema errors."""
+    pack = tmp_path / "pack.yaml"
+    pack.write_text(kpis(f"kind: on_time, clock: reply, target: {target}"), encoding="utf-8")
+    assert commands.main(["check", str(pack)]) == 1
+    out = capsys.readouterr()
+    lines = (out.err + out.out).splitlines()
+    found = [m for line in lines if (m := LINE.match(line.strip()))]
+    assert [(m["code"], m["path"].rstrip(":")) for m in found] == [("kpi.bad-target", path)], lines
+    assert lines[1].strip().startswith("hint: "), lines

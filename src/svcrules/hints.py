@@ -25,7 +25,8 @@ HINTS: dict[str, str] = {
     "kpi.missing-field": "on_time and share need `clock`; count needs `outcome`; "
     "average_score needs `scorecard`",
     "kpi.bad-target": "an operator and a number: '>= 0.95' (ratios as fractions 0..1)",
-    "kpi.bad-period": "use the scorecard's own period for an average_score KPI",
+    "kpi.bad-period": "an average_score KPI has its scorecard's period or a longer one made of "
+    "whole scorecard periods (a month's: quarter, year)",
     "kpi.duplicate-id": "give each KPI a unique id",
     "schema.unknown-key": "remove the key, or fix its spelling",
     "schema.missing": "add the key",

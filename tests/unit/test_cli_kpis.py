@@ -26,6 +26,15 @@ def test_json_lines_equal_the_ledger_kpis(capsys: pytest.CaptureFixture[str]) ->
     ledger.advance(NOW)
     assert lines == [k.to_dict() for k in ledger.kpis("2024-05")]
     assert {x["kpi"] for x in lines} >= {"arrival-on-time", "forbidden-phrases"}
+    by_id = {x["kpi"]: x for x in lines}  # 1 of 3: exact, and readable
+    arrival = by_id["arrival-on-time"]
+    assert (arrival["value"], arrival["rounded"], arrival["percent"]) == (
+        "0.3333333333333333333333333333",
+        "0.3333",
+        "33.33",
+    )
+    phrases = by_id["forbidden-phrases"]
+    assert (phrases["value"], phrases["rounded"], phrases["percent"]) == (2, 2, None)
 
 
 def test_table_shows_values_against_targets(capsys: pytest.CaptureFixture[str]) -> None:

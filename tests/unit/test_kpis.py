@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import json
 import pickle
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -268,9 +269,10 @@ def test_pack_checks_name_what_is_wrong_and_where() -> None:
     assert broken(kind="average_score", scorecard="nope") == [
         ("kpi.unknown-scorecard", "$.kpis[0].scorecard")
     ]
-    assert broken(kind="average_score", scorecard="staff", period="quarter") == [
-        ("kpi.bad-period", "$.kpis[0].period")
-    ]
+    for shorter_or_across in ("day", "week"):  # a month is not made of whole weeks
+        assert broken(kind="average_score", scorecard="staff", period=shorter_or_across) == [
+            ("kpi.bad-period", "$.kpis[0].period")
+        ]
     assert broken(kind="on_time", clock="reply", target="at least 95%") == [
         ("kpi.bad-target", "$.kpis[0].target")
     ]
@@ -322,3 +324,101 @@ def test_an_overlay_replaces_a_kpi_by_id_and_adds_its_own(tmp_path: Path) -> Non
     assert [k.id for k in kpis] == [k["id"] for k in KPI_PACK["kpis"]] + ["local-count"]
     (local,) = [k for k in kpis if k.id == "reply-on-time"]
     assert (local.title, local.goal) == ("Local replies", (">=", Decimal("0.8")))
+
+
+# --- average_score over a period longer than the scorecard's --------------------------------
+
+
+def with_longer_averages() -> Engine:
+    pack = copy.deepcopy(KPI_PACK)
+    (monthly,) = [k for k in pack["kpis"] if k["id"] == "staff-score"]
+    pack["kpis"] = [
+        dict(monthly, id="staff-score-q", period="quarter"),
+        dict(monthly, id="staff-score-y", period="year"),
+    ]
+    return Engine(svcrules.load_pack(pack))
+
+
+def test_a_quarterly_average_is_the_mean_of_each_subjects_monthly_mean() -> None:
+    """Worked by hand (base 100, ann and bo listed): ann ends April at 80, May at 90, June at
+    the base: mean 90; bo 100 in each month: 100; cy, not listed, is counted in the months of
+    her deductions only: May 70, June 90: mean 80. The quarter: (90 + 100 + 80) / 3 = 90; the
+    eight scores sum to 730 (a pooled mean would be 91.25). The year: ann (80 + 90 + 10 × 100)
+    / 12 = 97.5, bo 100, cy 80: 92.5 over 26 scores summing to 2530."""
+    ledger = with_longer_averages().ledger()
+    for e in (
+        ev("s1", "staff.slip", "2024-04-10T10:00:00", subject="ann", points=20),
+        ev("s2", "staff.slip", "2024-05-03T10:00:00", subject="ann", points=10),
+        ev("s3", "staff.slip", "2024-05-21T10:00:00", subject="cy", points=30),
+        ev("s4", "staff.slip", "2024-06-30T23:30:00", subject="cy", points=10),
+    ):
+        ledger.apply(e)
+    q2 = one(ledger, "staff-score-q", "2024-Q2")
+    assert (q2.value, q2.numerator, q2.denominator, q2.met) == (Decimal(90), 730, 8, True)
+    year = one(ledger, "staff-score-y", "2024")
+    assert (year.value, year.numerator, year.denominator) == (Decimal("92.5"), 2530, 26)
+    q3 = one(ledger, "staff-score-q", "2024-Q3")  # no deduction: the listed staff at the base
+    assert (q3.value, q3.numerator, q3.denominator) == (Decimal(100), 600, 6)
+    assert [(k.kpi, k.period) for k in ledger.kpis()] == [
+        ("staff-score-q", "2024-Q2"),
+        ("staff-score-y", "2024"),
+    ]
+    assert ledger.kpis("2024-05") == ()  # neither KPI is monthly
+
+
+def test_a_longer_average_places_a_month_by_the_packs_zone() -> None:
+    """00:30 on 1 July in Shanghai is a July deduction (30 June in UTC): the third quarter,
+    where cy's one month (60) and the listed staff's means (100) give 260 / 3."""
+    ledger = with_longer_averages().ledger()
+    ledger.apply(ev("s1", "staff.slip", "2024-07-01T00:30:00", subject="cy", points=40))
+    q2, q3 = one(ledger, "staff-score-q", "2024-Q2"), one(ledger, "staff-score-q", "2024-Q3")
+    assert (q2.value, q2.denominator) == (Decimal(100), 6)
+    assert (q3.value, q3.numerator, q3.denominator) == (Decimal(260) / 3, 660, 7)
+
+
+def test_json_gives_a_readable_value_beside_the_exact_one() -> None:
+    """90 of 121 is 0.74380165...: `rounded` 0.7438, `percent` 74.38 (half-even: 0.74375 would
+    be 74.38, 0.74385 too); a mean to 4 places; a count as it is; no value, no reading."""
+    k = KpiValue(
+        kpi="k",
+        title="K",
+        pack="p",
+        period="2024-05",
+        kind="on_time",
+        value=Decimal(90) / Decimal(121),
+        numerator=90,
+        denominator=121,
+        cite=svcrules.Cite("t"),
+    )
+    data = json.loads(k.to_json())
+    assert (data["value"], data["rounded"], data["percent"]) == (
+        "0.7438016528925619834710743802",
+        "0.7438",
+        "74.38",
+    )
+    assert replace(k, value=Decimal("0.74375")).percent == Decimal("74.38")  # half-even: 8
+    assert replace(k, value=Decimal("0.74365")).percent == Decimal("74.36")  # half-even: 6
+    assert replace(k, value=Decimal(1)).to_dict()["percent"] == 100
+    mean = replace(k, kind="average_score", value=Decimal(260) / 3).to_dict()
+    assert (mean["rounded"], mean["percent"]) == ("86.6667", None)
+    count = replace(k, kind="count", value=Decimal(3), denominator=None).to_dict()
+    assert (count["value"], count["rounded"], count["percent"]) == (3, 3, None)
+    empty = replace(k, value=None).to_dict()
+    assert (empty["rounded"], empty["percent"]) == (None, None)
+
+
+def test_a_yearly_average_of_a_quarterly_scorecard() -> None:
+    """ann loses 20 in February: Q1 80, then three quarters at the base: mean 95; bo 100 in each
+    quarter. The year: (95 + 100) / 2 = 97.5 over 8 scores summing to 780."""
+    pack = copy.deepcopy(KPI_PACK)
+    pack["scorecards"]["staff"]["period"] = "quarter"
+    (score,) = [k for k in pack["kpis"] if k["id"] == "staff-score"]
+    pack["kpis"] = [dict(score, period="year")]
+    ledger = Engine(svcrules.load_pack(pack)).ledger()
+    ledger.apply(ev("s1", "staff.slip", "2024-02-10T10:00:00", subject="ann", points=20))
+    (year,) = ledger.kpis("2024")
+    assert (year.value, year.numerator, year.denominator) == (Decimal("97.5"), 780, 8)
+    pack["kpis"] = [dict(score, period="month")]  # a quarter is not made of its months' scores
+    with pytest.raises(svcrules.PackError) as info:
+        svcrules.load_pack(pack)
+    assert [d.code for d in info.value.diagnostics] == ["kpi.bad-period"]

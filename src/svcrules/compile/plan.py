@@ -126,6 +126,7 @@ def kpi_plan(
         rules=kpi.rules,
         outcome=kpi.outcome,
         scorecard=kpi.scorecard,
+        scorecard_period=card.period if card else None,
         base=card.base if card is not None else 0,
         subjects=kpi.subjects,
     )

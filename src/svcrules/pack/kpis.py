@@ -5,11 +5,12 @@ and scorecards a KPI names, its target and its period. The compiler turns each s
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 
 from svcrules.diagnostics import Diagnostic, join_path
-from svcrules.pack.schema import KpiSpec, PackSpec
+from svcrules.pack.schema import BadTarget, KpiSpec, PackSpec
+from svcrules.runtime.kpis import OPS, WIDER
 
 RATIOS = ("on_time", "share")
 
@@ -70,30 +71,76 @@ def _check_refs(
                 join_path(path, "scorecard"),
                 hint=", ".join(sorted(spec.scorecards)) or None,
             )
-        elif card.period != kpi.period:
+        elif card.period != kpi.period and kpi.period not in WIDER.get(card.period, ()):
+            longer = "".join(f" or {p}" for p in WIDER.get(card.period, ()))
             yield Diagnostic(
                 "kpi.bad-period",
-                f"scorecard {kpi.scorecard!r} is kept by {card.period}, the KPI by {kpi.period}",
+                f"scorecard {kpi.scorecard!r} is kept by {card.period}, the KPI by {kpi.period}: "
+                f"not made of whole {card.period}s",
                 join_path(path, "period"),
-                hint=f"an average_score KPI has its scorecard's period: {card.period}",
+                hint=f"an average_score KPI has its scorecard's period, {card.period}{longer}",
             )
 
 
 def _check_target(kpi: KpiSpec, path: str) -> Iterator[Diagnostic]:
     if kpi.target is None:
         return
+    where = join_path(path, "target")
+    if isinstance(kpi.target, BadTarget) and isinstance(kpi.target.data, Mapping):
+        yield _bad_mapping(kpi.target.data, where)
+        return
     goal = kpi.goal
     if goal is None:
+        written = kpi.target.data if isinstance(kpi.target, BadTarget) else kpi.target
         yield Diagnostic(
             "kpi.bad-target",
-            f"target {kpi.target!r} is not an operator and a number",
-            join_path(path, "target"),
-            hint="e.g. '>= 0.95' or {op: '>=', value: 0.95}",
+            f"target {_written(written)} is not an operator and a number",
+            where,
+            hint=TARGET_HINT,
         )
     elif kpi.kind in RATIOS and not Decimal(0) <= goal[1] <= Decimal(1):
         yield Diagnostic(
             "kpi.bad-target",
             f"a {kpi.kind} KPI is a ratio 0..1, the target is {goal[1]}",
-            join_path(path, "target"),
+            where if isinstance(kpi.target, str) else join_path(where, "value"),
             hint="write 95 % as 0.95",
         )
+
+
+TARGET_HINT = "e.g. '>= 0.95' or {op: '>=', value: 0.95}"
+
+
+def _bad_mapping(data: Mapping[object, object], where: str) -> Diagnostic:
+    """What is wrong with a ``target`` mapping the schema refused, at the key it concerns."""
+    ops = ", ".join(OPS)
+    extra = sorted({str(k) for k in data} - {"op", "value"})
+    if extra:
+        return Diagnostic(
+            "kpi.bad-target",
+            f"a target has the keys op and value, not {', '.join(map(repr, extra))}",
+            join_path(where, extra[0]),
+            hint=TARGET_HINT,
+        )
+    for key in ("op", "value"):
+        if key not in data:
+            return Diagnostic(
+                "kpi.bad-target", f"the target has no {key!r}", where, hint=TARGET_HINT
+            )
+    if not isinstance(data["op"], str) or data["op"] not in OPS:
+        return Diagnostic(
+            "kpi.bad-target",
+            f"target op {_written(data['op'])} is not a comparison",
+            join_path(where, "op"),
+            hint=f"one of {ops}",
+        )
+    return Diagnostic(
+        "kpi.bad-target",
+        f"target value {_written(data['value'])} is not a number",
+        join_path(where, "value"),
+        hint="an exact decimal, e.g. 0.95 (a ratio as a fraction 0..1) or 80",
+    )
+
+
+def _written(value: object) -> str:
+    """A value as the pack wrote it (the loader reads numbers as exact decimals)."""
+    return str(value) if isinstance(value, Decimal) else repr(value)

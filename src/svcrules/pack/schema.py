@@ -10,11 +10,21 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from types import UnionType
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import (
+    Field,
+    InstanceOf,
+    StringConstraints,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
+)
+from pydantic.json_schema import SkipJsonSchema
 
 from svcrules.effects import (
     CheckSpec,
@@ -67,6 +77,15 @@ class TargetSpec(Spec):
     value: Decimal = Field(description="The target, exact; a ratio as a fraction 0..1")
 
 
+@dataclass(frozen=True)
+class BadTarget:
+    """A ``target`` that is neither an ``'op number'`` text nor an ``{op, value}`` mapping, kept
+    as written so that the KPI checks report it as ``kpi.bad-target`` at the key (with what is
+    wrong in it) rather than as a union of schema errors."""
+
+    data: object
+
+
 class KpiSpec(Spec):
     """A KPI over many outcomes: an on-time rate, a share, a count or an average score."""
 
@@ -79,7 +98,7 @@ class KpiSpec(Spec):
         "the period; `average_score`: mean end-of-period score of `scorecard` over subjects"
     )
     period: KpiPeriod = Field(default="month", description="The period each value covers")
-    target: str | TargetSpec | None = Field(
+    target: str | TargetSpec | SkipJsonSchema[InstanceOf[BadTarget]] | None = Field(
         default=None,
         description="An operator and an exact number, e.g. '>= 0.95' or {op: '>=', value: 0.95}",
     )
@@ -101,6 +120,14 @@ class KpiSpec(Spec):
     cite: CiteSpec = Field(description="Where the KPI and its target come from")
     catalog: tuple[str, ...] = Field(default=(), description="Catalog ids, e.g. KPI-02")
 
+    @field_validator("target", mode="wrap")
+    @classmethod
+    def _keep_bad_target(cls, value: object, handler: ValidatorFunctionWrapHandler) -> object:
+        try:
+            return handler(value)
+        except ValidationError:
+            return BadTarget(value)
+
     @property
     def clocks(self) -> tuple[str, ...]:
         if self.clock is None:
@@ -112,7 +139,7 @@ class KpiSpec(Spec):
         """The target as (operator, value); None when absent or unreadable."""
         if isinstance(self.target, TargetSpec):
             return self.target.op, self.target.value
-        if self.target is None or not (m := _TARGET.match(self.target)):
+        if not isinstance(self.target, str) or not (m := _TARGET.match(self.target)):
             return None
         op = m.group(1)
         assert op in OPS

@@ -11,7 +11,8 @@ import operator
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
+from fractions import Fraction
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -41,6 +42,12 @@ _LABELS: tuple[tuple[KpiPeriod, re.Pattern[str]], ...] = (
     ("quarter", re.compile(r"^\d{4}-Q[1-4]$")),
     ("year", re.compile(r"^\d{4}$")),
 )
+
+WIDER: dict[str, tuple[KpiPeriod, ...]] = {"month": ("quarter", "year"), "quarter": ("year",)}
+"""The KPI periods, besides its own, an ``average_score`` KPI may have over a scorecard kept by
+each period: those made of whole scorecard periods (a week does not fall in whole in a month)."""
+
+_PLACES_4, _PLACES_2 = Decimal("0.0001"), Decimal("0.01")
 
 _I = {name: i for i, name in enumerate(COLUMNS)}
 KIND, RULE, CLOCK, CASE = _I["kind"], _I["rule"], _I["clock"], _I["case"]
@@ -73,6 +80,8 @@ class KpiPlan:
     """``count``: ``escalation``, ``violation``, ``deduction`` or ``breach``."""
     scorecard: str | None = None
     """``average_score``: the scorecard."""
+    scorecard_period: str | None = None
+    """``average_score``: the scorecard's period (the KPI's own, or one of ``WIDER``'s)."""
     base: int = 0
     """``average_score``: the scorecard's base (the score of a subject with no deduction)."""
     subjects: tuple[str, ...] = ()
@@ -99,7 +108,8 @@ class KpiValue:
     numerator: int
     """Met clocks, clocks with the following event, outcomes counted, or the sum of scores."""
     denominator: int | None
-    """Closed clocks, clocks started, subjects scored; None for a ``count``."""
+    """Closed clocks, clocks started, scores counted (one per subject, or per subject and
+    scorecard period over a longer period); None for a ``count``."""
     target: Decimal | None = None
     op: KpiOp | None = None
     met: bool | None = None
@@ -115,12 +125,31 @@ class KpiValue:
         """``(pack, kpi, period)``."""
         return (self.pack, self.kpi, self.period)
 
+    @property
+    def rounded(self) -> Decimal | None:
+        """``value`` rounded half-even to 4 decimal places (``0.7438``, ``86.6667``); a count as
+        it is; None without a value. For reading: ``value`` stays exact, ``met`` uses it."""
+        if self.value is None or self.kind == "count":
+            return self.value
+        return self.value.quantize(_PLACES_4, rounding=ROUND_HALF_EVEN)
+
+    @property
+    def percent(self) -> Decimal | None:
+        """A ratio (``on_time``, ``share``) in percent, rounded half-even to 2 decimal places
+        (``74.38``); None for a count or an average, or without a value."""
+        if self.value is None or self.kind not in ("on_time", "share"):
+            return None
+        return (self.value * 100).quantize(_PLACES_2, rounding=ROUND_HALF_EVEN)
+
     def to_dict(self) -> JSONObject:
         """JSON-ready mapping: ``type`` (``kpi``), then every field in declaration order;
-        decimals as integers when whole and as text otherwise (exact)."""
+        decimals as integers when whole and as text otherwise (exact); then the readable
+        ``rounded`` and ``percent``, written the same way."""
         out: JSONObject = {"type": "kpi"}
         for f in fields(self):
             out[f.name] = to_json_value(getattr(self, f.name))
+        out["rounded"] = to_json_value(self.rounded)
+        out["percent"] = to_json_value(self.percent)
         return out
 
     def to_json(self) -> str:
@@ -168,10 +197,21 @@ def kpi_values(
     for plan in plans:
         if period is not None and plan.period != wanted:
             continue
+        if plan.kind == "average_score":
+            scores = _scores(plan, by_kind.get((plan.pack, "deduction"), []))
+            labels = sorted(scores) if period is None else [period]
+            out += [
+                _value(plan, label, *_mean(plan, label, scores.get(label, {}))) for label in labels
+            ]
+            continue
         tallies = _tally(plan, by_kind)
         labels = sorted(tallies) if period is None else [period]
         for label in labels:
-            out.append(_value(plan, label, tallies.get(label)))
+            num, den = tallies.get(label, (0, 0))
+            if plan.kind == "count":
+                out.append(_value(plan, label, num, None, Decimal(num)))
+            else:
+                out.append(_value(plan, label, num, den, Decimal(num) / den if den else None))
     return tuple(out)
 
 
@@ -185,10 +225,8 @@ def _tally(plan: KpiPlan, by_kind: dict[tuple[str, str], list[Row]]) -> Tally:
             return _on_time(plan, by_kind.get((plan.pack, "deadline"), []))
         case "share":
             return _share(plan, by_kind.get((plan.pack, "deadline"), []))
-        case "count":
+        case _:
             return _count(plan, by_kind)
-        case "average_score":
-            return _average(plan, by_kind.get((plan.pack, "deduction"), []))
 
 
 def _chosen(plan: KpiPlan, row: Row) -> bool:
@@ -247,10 +285,14 @@ def _count(plan: KpiPlan, by_kind: dict[tuple[str, str], list[Row]]) -> Tally:
     return out
 
 
-def _average(plan: KpiPlan, rows: list[Row]) -> Tally:
+Scores = dict[str, dict[str, dict[str, int]]]
+"""Per KPI period label, per subject, per scorecard period label: the score at its end."""
+
+
+def _scores(plan: KpiPlan, rows: list[Row]) -> Scores:
     """Each subject's score at the end of each scorecard period (its lowest score after a
-    deduction: deductions only lower it), subjects listed in ``subjects`` at the base."""
-    scores: dict[str, dict[str, int]] = {}
+    deduction: deductions only lower it), by the KPI period holding the scorecard period."""
+    out: Scores = {}
     prefix = f"{plan.scorecard} "
     for row in rows:
         detail, score = row[DETAIL], row[SCORE]
@@ -258,27 +300,59 @@ def _average(plan: KpiPlan, rows: list[Row]) -> Tally:
             continue
         if plan.rules and row[RULE] not in plan.rules:
             continue
-        by_subject = scores.setdefault(detail.removeprefix(prefix), {})
-        subject = row[SUBJECT]
-        by_subject[subject] = min(by_subject.get(subject, score), score)
-    out: Tally = {}
-    for label, by_subject in scores.items():
-        for subject in plan.subjects:
-            by_subject.setdefault(subject, plan.base)
-        out[label] = [sum(by_subject.values()), len(by_subject)]
+        card = detail.removeprefix(prefix)
+        by_card = out.setdefault(_holding(card, plan), {}).setdefault(row[SUBJECT], {})
+        by_card[card] = min(by_card.get(card, score), score)
     return out
 
 
-def _value(plan: KpiPlan, label: str, tally: list[int] | None) -> KpiValue:
-    count = plan.kind == "count"
-    if tally is None:
-        tally = [plan.base * len(plan.subjects), len(plan.subjects)]
-    numerator, denominator = tally
-    value: Decimal | None
-    if count:
-        value = Decimal(numerator)
-    else:
-        value = Decimal(numerator) / Decimal(denominator) if denominator else None
+def _holding(card: str, plan: KpiPlan) -> str:
+    """The label of the KPI period holding the scorecard period ``card`` (``2024-05`` is in
+    ``2024-Q2`` and ``2024``; ``2024-Q2`` in ``2024``)."""
+    if plan.scorecard_period in (None, plan.period):
+        return card
+    if plan.period == "year":
+        return card[:4]
+    return f"{card[:4]}-Q{(int(card[5:7]) - 1) // 3 + 1}"  # a month's quarter
+
+
+def _cards(label: str, plan: KpiPlan) -> tuple[str, ...]:
+    """The scorecard periods that make up the KPI period ``label``."""
+    if plan.scorecard_period in (None, plan.period):
+        return (label,)
+    year = label[:4]
+    if plan.scorecard_period == "quarter":
+        return tuple(f"{year}-Q{q}" for q in range(1, 5))
+    first, last = (1, 12) if plan.period == "year" else (3 * int(label[-1]) - 2, 3 * int(label[-1]))
+    return tuple(f"{year}-{m:02d}" for m in range(first, last + 1))
+
+
+def _mean(
+    plan: KpiPlan, label: str, by_subject: dict[str, dict[str, int]]
+) -> tuple[int, int, Decimal | None]:
+    """The mean over subjects of each subject's mean score over the scorecard periods it is
+    counted in (those with a deduction; every one of ``label`` for the listed ``subjects``,
+    at the base when they have none), with the sum and the number of the scores counted."""
+    for subject in plan.subjects:
+        by_card = by_subject.setdefault(subject, {})
+        for card in _cards(label, plan):
+            by_card.setdefault(card, plan.base)
+    total = sum(sum(s.values()) for s in by_subject.values())
+    counted = sum(len(s) for s in by_subject.values())
+    if not by_subject:
+        return total, counted, None
+    mean = sum((Fraction(sum(s.values()), len(s)) for s in by_subject.values()), Fraction(0))
+    mean /= len(by_subject)
+    return total, counted, Decimal(mean.numerator) / Decimal(mean.denominator)
+
+
+def _value(
+    plan: KpiPlan,
+    label: str,
+    numerator: int,
+    denominator: int | None,
+    value: Decimal | None,
+) -> KpiValue:
     met = None
     if value is not None and plan.op is not None and plan.target is not None:
         met = OPS[plan.op](value, plan.target)
@@ -290,7 +364,7 @@ def _value(plan: KpiPlan, label: str, tally: list[int] | None) -> KpiValue:
         kind=plan.kind,
         value=value,
         numerator=numerator,
-        denominator=None if count else denominator,
+        denominator=denominator,
         target=plan.target,
         op=plan.op,
         met=met,
