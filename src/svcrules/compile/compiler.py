@@ -24,7 +24,8 @@ from svcrules.effects.base import EmitContext
 from svcrules.expr import Expr, parse_expr
 from svcrules.expr.functions import FN_PREFIX, local_date
 from svcrules.pack.checks import build_calendar
-from svcrules.pack.schema import CiteSpec, Pack, PackSpec, RuleSpec, rule_fields
+from svcrules.pack.citespec import CiteSpec
+from svcrules.pack.schema import Pack, PackSpec, RuleSpec, rule_fields
 from svcrules.runtime import EVAL_ERRORS, Cite, RuleMeta, rule_failed
 from svcrules.runtime.events import EventShape, FieldShape
 from svcrules.runtime.plans import LedgerPlan

@@ -12,7 +12,9 @@ from zoneinfo import ZoneInfo
 from svcrules.calendars import Calendar
 from svcrules.effects import DeadlineSpec, ScheduleSpec
 from svcrules.effects.schedule import parse_grace
-from svcrules.pack.schema import CiteSpec, KpiSpec, PackSpec, RuleSpec
+from svcrules.pack.citespec import CiteSpec
+from svcrules.pack.kpispec import KpiSpec
+from svcrules.pack.schema import PackSpec, RuleSpec
 from svcrules.runtime.derived import DERIVED_EVENTS
 from svcrules.runtime.effects import RuleMeta
 from svcrules.runtime.kpis import KpiPlan

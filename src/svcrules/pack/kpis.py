@@ -9,7 +9,8 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 
 from svcrules.diagnostics import Diagnostic, join_path
-from svcrules.pack.schema import BadTarget, KpiSpec, PackSpec
+from svcrules.pack.kpispec import BadTarget, KpiSpec
+from svcrules.pack.schema import PackSpec
 from svcrules.runtime.kpis import OPS, WIDER
 
 RATIOS = ("on_time", "share")

@@ -8,23 +8,15 @@ in ``checks``; expressions are kept as text here and parsed by ``expr`` during t
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from decimal import Decimal
 from types import UnionType
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     Field,
-    InstanceOf,
     StringConstraints,
-    ValidationError,
-    ValidatorFunctionWrapHandler,
-    field_validator,
     model_validator,
 )
-from pydantic.json_schema import SkipJsonSchema
 
 from svcrules.effects import (
     CheckSpec,
@@ -37,113 +29,17 @@ from svcrules.effects import (
 )
 from svcrules.effects.base import ExprText, Name, Period, Spec
 from svcrules.expr import Expr
+from svcrules.pack.citespec import CiteSpec
+from svcrules.pack.kpispec import KpiSpec
 from svcrules.pack.params import ParamTypeSpec
 from svcrules.runtime.derived import with_derived_events
 from svcrules.runtime.events import STANDARD_FIELDS
-from svcrules.runtime.kpis import OPS, KpiKind, KpiOp, KpiPeriod
 
 RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=100)]
 EventType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")]
 PackName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$", max_length=64)]
 
 FieldType = Literal["string", "int", "number", "bool", "datetime", "date", "enum", "list"]
-
-
-class CiteSpec(Spec):
-    """Where a rule comes from: the source document, article and line(s). Never the text itself."""
-
-    doc: str = Field(
-        description="Id of a document listed in the pack's `sources`",
-        examples=["002_fac772938e6de494"],
-    )
-    article: str | None = Field(
-        default=None, description="Article, clause or section of the document", examples=["3.1"]
-    )
-    line: int | str | None = Field(
-        default=None, description="Line number(s) in the source, e.g. 117 or '34≡195'"
-    )
-    note: str | None = Field(
-        default=None, description="A remark on how the rule reads the source (not its text)"
-    )
-
-
-KpiId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=100)]
-
-_TARGET = re.compile(r"^\s*(>=|<=|==|>|<)\s*([-+]?[0-9]+(?:\.[0-9]+)?)\s*$")
-
-
-class TargetSpec(Spec):
-    op: Literal[">=", ">", "<=", "<", "=="] = Field(description="How the value is compared")
-    value: Decimal = Field(description="The target, exact; a ratio as a fraction 0..1")
-
-
-@dataclass(frozen=True)
-class BadTarget:
-    """A ``target`` that is neither an ``'op number'`` text nor an ``{op, value}`` mapping, kept
-    as written so that the KPI checks report it as ``kpi.bad-target`` at the key (with what is
-    wrong in it) rather than as a union of schema errors."""
-
-    data: object
-
-
-class KpiSpec(Spec):
-    """A KPI over many outcomes: an on-time rate, a share, a count or an average score."""
-
-    id: KpiId = Field(description="The KPI's id, unique in the pack")
-    title: str = Field(description="The KPI's name as a report shows it")
-    measures: str | None = Field(default=None, description="What it measures, in words")
-    kind: KpiKind = Field(
-        description="`on_time`: met / (met + breached) clocks by due period; `share`: clocks "
-        "stopped at all / clocks started, by start period; `count`: outcomes of `outcome` in "
-        "the period; `average_score`: mean end-of-period score of `scorecard` over subjects"
-    )
-    period: KpiPeriod = Field(default="month", description="The period each value covers")
-    target: str | TargetSpec | SkipJsonSchema[InstanceOf[BadTarget]] | None = Field(
-        default=None,
-        description="An operator and an exact number, e.g. '>= 0.95' or {op: '>=', value: 0.95}",
-    )
-    clock: Name | tuple[Name, ...] | None = Field(
-        default=None, description="`on_time`, `share`, `count` of breaches: the clock(s)"
-    )
-    rules: tuple[str, ...] = Field(
-        default=(), description="Only outcomes of these rules (default: all of the kind)"
-    )
-    outcome: Literal["escalation", "violation", "deduction", "breach"] | None = Field(
-        default=None, description="`count`: the kind of outcome counted"
-    )
-    scorecard: Name | None = Field(default=None, description="`average_score`: the scorecard")
-    subjects: tuple[str, ...] = Field(
-        default=(),
-        description="`average_score`: subjects counted at the base score when they have no "
-        "deduction in the period (subjects with a deduction are always counted)",
-    )
-    cite: CiteSpec = Field(description="Where the KPI and its target come from")
-    catalog: tuple[str, ...] = Field(default=(), description="Catalog ids, e.g. KPI-02")
-
-    @field_validator("target", mode="wrap")
-    @classmethod
-    def _keep_bad_target(cls, value: object, handler: ValidatorFunctionWrapHandler) -> object:
-        try:
-            return handler(value)
-        except ValidationError:
-            return BadTarget(value)
-
-    @property
-    def clocks(self) -> tuple[str, ...]:
-        if self.clock is None:
-            return ()
-        return (self.clock,) if isinstance(self.clock, str) else self.clock
-
-    @property
-    def goal(self) -> tuple[KpiOp, Decimal] | None:
-        """The target as (operator, value); None when absent or unreadable."""
-        if isinstance(self.target, TargetSpec):
-            return self.target.op, self.target.value
-        if not isinstance(self.target, str) or not (m := _TARGET.match(self.target)):
-            return None
-        op = m.group(1)
-        assert op in OPS
-        return op, Decimal(m.group(2))  # type: ignore[return-value]  # the pattern's ops are OPS
 
 
 class SourceSpec(Spec):
