@@ -256,7 +256,7 @@ def _result(
         )
     )
     fold = Fold(view=view, next_timer=None if excuse and clock.breached else clock.next_timer())
-    fold.outputs[(*key, "start")] = start
+    fold.outputs[key] = start  # the start's identity is the clock's key: no tuple per clock
     if status not in ("open", "paused"):
         fold.outputs[(*key, "end")] = view
     base = {

@@ -18,7 +18,9 @@ Key = tuple[str, ...]
 
 OutId = tuple[str, ...]
 """Identity of a reported outcome: a key plus what it is within the key, or an event plus the
-position of a rule's outcome."""
+position of a rule's outcome. A clock's start is the clock's key itself (its end is
+``(*key, "end")``): a ledger holds one per open clock, so it shares the key's tuple; no other
+identity is a clock key (those of events begin with ``"event"``)."""
 
 
 @dataclass(frozen=True, slots=True)
