@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from svcrules.errors import EventError
 from svcrules.ledger.changes import MISSING, Change
-from svcrules.ledger.clocks import fold_clock
+from svcrules.ledger.clocks import end_id, fold_clock
 from svcrules.ledger.counters import CounterCarry, fold_counter, step_counter
 from svcrules.ledger.model import Derived, Entry, Fold, Key, OutId, order_of
 from svcrules.ledger.routing import Routed, route
@@ -56,7 +56,8 @@ class KeyState:
     view: Any = None
     outputs: Sequence[Any] = ()
     """Flat ``(oid, outcome, oid, outcome, ...)``: one tuple, not one per outcome (a list once
-    a step has appended to it)."""
+    a step has appended to it). Always empty for a clock: its outcomes' identities follow from
+    its key (``clocks.end_id``), so ``Timelines._held`` reads them from ``_outputs``."""
     derived: dict[str, Derived] = field(default_factory=lambda: _NONE)
     timer: dt.datetime | None = None
 
@@ -198,8 +199,7 @@ class Timelines:
         new = self._fold(key, state)
         if new.carry is not None:
             self._carries[key] = new.carry
-        flat = state.outputs
-        old_outputs = dict(zip(flat[::2], flat[1::2], strict=True))
+        old_outputs = self._held(key, state)
         for oid in old_outputs.keys() - new.outputs.keys():
             self._set(oid, MISSING, change)
         for oid, value in new.outputs.items():
@@ -213,13 +213,27 @@ class Timelines:
             if old_derived.get(did) != derived:
                 self._derive(key[1], derived, change)
         state.view = new.view
-        state.outputs = tuple(x for pair in new.outputs.items() for x in pair)
+        if key[0] != "clock":
+            state.outputs = tuple(x for pair in new.outputs.items() for x in pair)
         state.derived = new.derived or _NONE
         change.warnings.extend(new.warnings)
         if new.next_timer != state.timer:
             state.timer = new.next_timer
             if new.next_timer is not None:
                 heapq.heappush(self._heap, (new.next_timer, key))
+
+    def _held(self, key: Key, state: KeyState) -> dict[OutId, Outcome]:
+        """The outcomes the key's last fold gave. A clock keeps none of its own: its identities
+        follow from its key, and only its fold sets them in ``_outputs``."""
+        if key[0] == "clock":
+            held = {}
+            for oid in (key, end_id(key)):
+                value = self._outputs.get(oid, MISSING)
+                if value is not MISSING:
+                    held[oid] = value
+            return held
+        flat = state.outputs
+        return dict(zip(flat[::2], flat[1::2], strict=True))
 
     def _derive(self, pack: str, derived: Derived, change: Change) -> None:
         """Run the pack's rules on a derived event; its outcomes live as long as it does."""
