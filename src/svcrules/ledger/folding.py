@@ -52,7 +52,9 @@ class KeyState:
     one of these per clock, so every object counts; the pack is ``key[1]``, a schedule's
     ``known_from`` is in ``Timelines._known``)."""
 
-    entries: list[Entry] = field(default_factory=list)
+    entries: Entry | list[Entry] | None = None
+    """The timeline, sorted: ``None`` when empty and the entry itself when it is the only one
+    (most clocks: one start), a list from the second entry on (``timeline`` reads all three)."""
     view: Any = None
     outputs: Sequence[Any] = ()
     """Flat ``(oid, outcome, oid, outcome, ...)``: one tuple, not one per outcome (a list once
@@ -60,6 +62,37 @@ class KeyState:
     its key (``clocks.end_id``), so ``Timelines._held`` reads them from ``_outputs``."""
     derived: dict[str, Derived] = field(default_factory=lambda: _NONE)
     timer: dt.datetime | None = None
+
+    def timeline(self) -> list[Entry]:
+        held = self.entries
+        if isinstance(held, list):
+            return held
+        return [] if held is None else [held]
+
+    def insert(self, entry: Entry) -> bool:
+        """Put ``entry`` at its place in the timeline; whether it went last."""
+        held = self.entries
+        if held is None:
+            self.entries = entry
+            return True
+        if isinstance(held, Entry):
+            last = held.order < entry.order
+            self.entries = [held, entry] if last else [entry, held]
+            return last
+        if held[-1].order < entry.order:
+            held.append(entry)
+            return True
+        bisect.insort(held, entry, key=lambda x: x.order)
+        return False
+
+    def discard(self, entry: Entry) -> None:
+        held = self.entries
+        if held is entry:
+            self.entries = None
+        elif isinstance(held, list):
+            i = bisect.bisect_left(held, entry.order, key=lambda x: x.order)
+            if i < len(held) and held[i] is entry:
+                del held[i]
 
 
 class Timelines:
@@ -103,13 +136,8 @@ class Timelines:
         self._events[record.id] = record
         flat = record.entries
         for key, entry in zip(flat[::2], flat[1::2], strict=True):
-            entries = self._key(key).entries
-            if not entries or entries[-1].order < entry.order:
-                entries.append(entry)  # in order: a step may fold just this entry
-                step: Entry | None = entry
-            else:
-                bisect.insort(entries, entry, key=lambda x: x.order)
-                step = None
+            # in order (last), a step may fold just this entry
+            step = entry if self._key(key).insert(entry) else None
             change.dirty[key] = step if key not in change.dirty else None
         for oid, outcome in record.direct:
             self._set(oid, outcome, change)
@@ -120,10 +148,7 @@ class Timelines:
             return
         flat = record.entries
         for key, entry in zip(flat[::2], flat[1::2], strict=True):
-            entries = self._keys[key].entries
-            i = bisect.bisect_left(entries, entry.order, key=lambda x: x.order)
-            if i < len(entries) and entries[i] is entry:
-                del entries[i]
+            self._keys[key].discard(entry)
             change.dirty[key] = None
         for oid, _ in record.direct:
             self._set(oid, MISSING, change)
@@ -153,15 +178,16 @@ class Timelines:
     def _fold(self, key: Key, state: KeyState) -> Fold:
         plan = self._plans[key[1]]
         kind = key[0]
+        entries = state.timeline()
         if kind == "clock":
-            return fold_clock(key, state.entries, self._watermark, plan.clocks, plan.listened)
+            return fold_clock(key, entries, self._watermark, plan.clocks, plan.listened)
         if kind == "score":
-            return fold_score(key, state.entries, plan.scorecards[key[2]])
+            return fold_score(key, entries, plan.scorecards[key[2]])
         if kind == "counter":
-            return fold_counter(key, state.entries, plan.counters[key[2]])
+            return fold_counter(key, entries, plan.counters[key[2]])
         if kind == "schedule":
             sched = plan.schedules[key[2]]
-            return fold_schedule(key, state.entries, self._known.get(key), sched, self._watermark)
+            return fold_schedule(key, entries, self._known.get(key), sched, self._watermark)
         raise AssertionError(f"unknown key kind {kind!r}")
 
     def _step(self, key: Key, entry: Entry, carry: Any, change: Change) -> None:
