@@ -199,7 +199,7 @@ def fold_clock(
     excuses = [e.intent for e in entries if isinstance(e.intent, ClockSignal)]
     excuse = next((s for s in excuses if s.action == "excuse"), None)
     for entry in entries:
-        if entry.order <= chosen.order or not isinstance(entry.intent, ClockSignal):
+        if entry <= chosen or not isinstance(entry.intent, ClockSignal):
             continue
         clock.run_timers(entry.intent.at)
         clock.apply(entry.intent)

@@ -16,7 +16,7 @@ from svcrules.errors import EventError
 from svcrules.ledger.changes import MISSING, Change
 from svcrules.ledger.clocks import end_id, fold_clock
 from svcrules.ledger.counters import CounterCarry, fold_counter, step_counter
-from svcrules.ledger.model import Derived, Entry, Fold, Key, OutId, order_of
+from svcrules.ledger.model import Derived, Entry, Fold, Key, Order, OutId, order_of
 from svcrules.ledger.routing import Routed, route
 from svcrules.ledger.schedules import fold_schedule
 from svcrules.ledger.scores import ScoreCarry, fold_score, step_score
@@ -34,8 +34,9 @@ class Record:
 
     id: str
     type: str
-    order: tuple[dt.datetime, str, int]
-    """``(UTC instant, id, position)``: its first entry's order when it has entries (shared)."""
+    order: Order | Entry
+    """``(UTC instant, id, position)``, or its first entry when it has one (which begins the
+    same and holds no tuple of its own); records sort by it (the ids decide ties)."""
     canonical: dict[str, Any] | None
     entries: tuple[Any, ...]
     """Flat ``(key, entry, key, entry, ...)``: one tuple, not one pair per entry."""
@@ -76,13 +77,13 @@ class KeyState:
             self.entries = entry
             return True
         if isinstance(held, Entry):
-            last = held.order < entry.order
+            last = held < entry  # as their orders compare (see Entry)
             self.entries = [held, entry] if last else [entry, held]
             return last
-        if held[-1].order < entry.order:
+        if held[-1] < entry:
             held.append(entry)
             return True
-        bisect.insort(held, entry, key=lambda x: x.order)
+        bisect.insort(held, entry)
         return False
 
     def discard(self, entry: Entry) -> None:
@@ -90,7 +91,7 @@ class KeyState:
         if held is entry:
             self.entries = None
         elif isinstance(held, list):
-            i = bisect.bisect_left(held, entry.order, key=lambda x: x.order)
+            i = bisect.bisect_left(held, entry)
             if i < len(held) and held[i] is entry:
                 del held[i]
 
