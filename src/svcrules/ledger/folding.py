@@ -30,10 +30,9 @@ if TYPE_CHECKING:
 @dataclass(slots=True)
 class Record:
     """An event the ledger holds: an accepted one (with its canonical form) or a derived one,
-    and its share of the ledger (entries on keys, its own outcomes), as tuples: compact."""
+    and its share of the ledger (entries on keys, its own outcomes), as tuples: compact (its id
+    is in its order, its type in its canonical form or its entries)."""
 
-    id: str
-    type: str
     order: Order | Entry
     """``(UTC instant, id, position)``, or its first entry when it has one (which begins the
     same and holds no tuple of its own); records sort by it (the ids decide ties)."""
@@ -41,6 +40,10 @@ class Record:
     entries: tuple[Any, ...]
     """Flat ``(key, entry, key, entry, ...)``: one tuple, not one pair per entry."""
     direct: tuple[tuple[OutId, Outcome], ...]
+
+    @property
+    def id(self) -> str:
+        return self.order[1]
 
 
 _NONE: dict[Any, Any] = {}
@@ -277,7 +280,5 @@ class Timelines:
         except EventError as exc:  # a rule that fails on a derived event: said, not fatal
             change.warnings.append(f"rules on {derived.type} {derived.id} failed: {exc}")
             routed = Routed()
-        record = Record(
-            derived.id, derived.type, routed.order(order), None, routed.flat(), tuple(routed.direct)
-        )
+        record = Record(routed.order(order), None, routed.flat(), tuple(routed.direct))
         self._add(record, change)

@@ -387,14 +387,7 @@ class Ledger(Timelines):
             digest = snap.digest(canonical, first["at"])
             with self._writing():
                 self._store.add((event_id, at, digest, payload))
-        record = Record(
-            event_id,
-            etype,
-            routed.order(order),
-            canonical,
-            routed.flat(),
-            tuple(routed.direct),
-        )
+        record = Record(routed.order(order), canonical, routed.flat(), tuple(routed.direct))
         change = Change()
         self._add(record, change)
         for pack, e, _ in views:
