@@ -54,16 +54,14 @@ _NONE: dict[Any, Any] = {}
 class KeyState:
     """One key's timeline and what its last fold gave (flattened from ``Fold``: a ledger holds
     one of these per clock, so every object counts; the pack is ``key[1]``, a schedule's
-    ``known_from`` is in ``Timelines._known``)."""
+    ``known_from`` is in ``Timelines._known``). A clock's: it keeps no outputs of its own (their
+    identities follow from its key, ``clocks.end_id``, so ``Timelines._held`` reads them from
+    ``_outputs``); other keys' are ``FlatState``."""
 
     entries: Entry | list[Entry] | None = None
     """The timeline, sorted: ``None`` when empty and the entry itself when it is the only one
     (most clocks: one start), a list from the second entry on (``timeline`` reads all three)."""
     view: Any = None
-    outputs: Sequence[Any] = ()
-    """Flat ``(oid, outcome, oid, outcome, ...)``: one tuple, not one per outcome (a list once
-    a step has appended to it). Always empty for a clock: its outcomes' identities follow from
-    its key (``clocks.end_id``), so ``Timelines._held`` reads them from ``_outputs``."""
     derived: dict[str, Derived] = field(default_factory=lambda: _NONE)
     timer: dt.datetime | None = None
 
@@ -99,6 +97,15 @@ class KeyState:
                 del held[i]
 
 
+@dataclass(slots=True)
+class FlatState(KeyState):
+    """A score's, counter's or schedule's state: with the outcomes of its last fold."""
+
+    outputs: Sequence[Any] = ()
+    """Flat ``(oid, outcome, oid, outcome, ...)``: one tuple, not one per outcome (a list once
+    a step has appended to it)."""
+
+
 class Timelines:
     """The ledger's state and its re-fold; ``Ledger`` adds the API, event intake and the store.
     Subclasses set the attributes in ``__init__`` before anything is folded."""
@@ -119,7 +126,7 @@ class Timelines:
     def _key(self, key: Key) -> KeyState:
         state = self._keys.get(key)
         if state is None:
-            state = self._keys[key] = KeyState()
+            state = self._keys[key] = KeyState() if key[0] == "clock" else FlatState()
         return state
 
     def _seen(self, pack: str, e: Mapping[str, Any], change: Change) -> None:
@@ -208,6 +215,7 @@ class Timelines:
         except BaseException:
             del self._carries[key]  # half moved on: the next touch re-folds from the start
             raise
+        assert isinstance(state, FlatState)  # scores and counters
         if new.outputs:
             flat = state.outputs if isinstance(state.outputs, list) else list(state.outputs)
             for oid, value in new.outputs.items():
@@ -243,7 +251,7 @@ class Timelines:
             if old_derived.get(did) != derived:
                 self._derive(key[1], derived, change)
         state.view = new.view
-        if key[0] != "clock":
+        if isinstance(state, FlatState):
             state.outputs = tuple(x for pair in new.outputs.items() for x in pair)
         state.derived = new.derived or _NONE
         change.warnings.extend(new.warnings)
@@ -255,7 +263,7 @@ class Timelines:
     def _held(self, key: Key, state: KeyState) -> dict[OutId, Outcome]:
         """The outcomes the key's last fold gave. A clock keeps none of its own: its identities
         follow from its key, and only its fold sets them in ``_outputs``."""
-        if key[0] == "clock":
+        if not isinstance(state, FlatState):  # a clock
             held = {}
             for oid in (key, end_id(key)):
                 value = self._outputs.get(oid, MISSING)
