@@ -76,7 +76,7 @@ def test_a_retracted_breach_leaves_the_clock_as_if_never_breached(grid: Engine) 
 
 
 def effect() -> DeadlineEffect:
-    meta = RuleMeta("r", Cite("002_fac772938e6de494", "1", 1), "p", "1", "minor")
+    meta = RuleMeta("r", Cite("002_fac772938e6de494", "1", 1), "p", "1", "soft")
     return DeadlineEffect(meta, "c", "hours", ZoneInfo("Asia/Shanghai"), None, None)
 
 
@@ -130,13 +130,15 @@ def test_an_open_clock_costs_under_one_kilobyte(grid: Engine) -> None:
 
 
 def test_instants_in_one_offset_share_their_zone_and_say_the_same(grid: Engine) -> None:
-    """Parsing gives every ``+08:00`` instant the same zone object (not one per event): the
-    instants, their text and their order are those of the input."""
-    a = grid.evaluate(fault(1)).deadlines[0]
-    b = grid.evaluate(fault(2, seconds=1)).deadlines[0]
+    """The ledger gives every ``+08:00`` instant it holds the same zone object (not one per
+    event): the instants, their text and their order are those of the input."""
+    ledger = grid.ledger()
+    a = ledger.apply(fault(1)).deadlines[0]
+    b = ledger.apply(fault(2, seconds=1)).deadlines[0]
     assert a.start.tzinfo is b.start.tzinfo
     assert (a.start.isoformat(), b.start.isoformat()) == (
         "2024-01-01T00:00:00+08:00",
         "2024-01-01T00:00:01+08:00",
     )
     assert a.start == dt.datetime(2023, 12, 31, 16, tzinfo=dt.UTC) < b.start
+    assert all(d.start.tzinfo is a.start.tzinfo for d in ledger.deadlines())
