@@ -8,13 +8,14 @@ import datetime as dt
 import gc
 import pickle
 import tracemalloc
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from svcrules import Engine
+from svcrules import Engine, Ledger
 from svcrules.effects.deadline import DeadlineEffect
 from svcrules.runtime.effects import RuleMeta
 from svcrules.runtime.results import Explanation
@@ -104,20 +105,31 @@ def test_an_equal_amount_of_another_type_keeps_its_own() -> None:
 
 
 def held_bytes(engine: Engine, n_faults: int) -> int:
+    """What a fresh ledger holding ``n_faults`` faults (two open clocks each) allocated."""
     events = [fault(i, seconds=i) for i in range(n_faults)]
-    gc.collect()
-    tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
+    kept: list[Ledger] = []
+
+    def fill() -> None:
         ledger = engine.ledger()
         for e in events:
             ledger.apply(e)
+        kept.append(ledger)
+
+    held = traced(fill)
+    assert len(kept[0].deadlines(status="open")) == 2 * n_faults
+    return held
+
+
+def traced(run: Callable[[], None]) -> int:
+    """Bytes ``run`` allocated and still holds (garbage collected before and after)."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        run()
         gc.collect()
-        after = tracemalloc.get_traced_memory()[0]
+        return tracemalloc.get_traced_memory()[0]
     finally:
         tracemalloc.stop()
-    assert len(ledger.deadlines(status="open")) == 2 * n_faults
-    return after - before
 
 
 def test_an_open_clock_costs_under_one_kilobyte(grid: Engine) -> None:
