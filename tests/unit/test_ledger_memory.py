@@ -154,3 +154,11 @@ def test_instants_in_one_offset_share_their_zone_and_say_the_same(grid: Engine) 
     )
     assert a.start == dt.datetime(2023, 12, 31, 16, tzinfo=dt.UTC) < b.start
     assert all(d.start.tzinfo is a.start.tzinfo for d in ledger.deadlines())
+
+
+def test_an_instant_in_another_kind_of_zone_is_kept_as_given(grid: Engine) -> None:
+    """Only fixed offsets are shared: a ``ZoneInfo`` instant reaches the rules as it came."""
+    tz = ZoneInfo("Asia/Shanghai")
+    event = fault(1) | {"at": dt.datetime(2024, 1, 1, tzinfo=tz)}
+    (d, *_) = grid.ledger().apply(event).deadlines
+    assert d.start.tzinfo is tz

@@ -319,7 +319,7 @@ class _Zones(dict[Any, Any]):
     are whole minutes within a day); past that, instants keep their own."""
 
     def __missing__(self, zone: Any) -> Any:
-        if zone is not None and len(self) < 512:
+        if len(self) < 512:
             self[zone] = zone
         return zone
 
@@ -330,9 +330,12 @@ _ZONES = _Zones()
 def shared_zone(at: dt.datetime) -> dt.datetime:
     """``at`` with the one zone object of its UTC offset (``at`` itself when it has it): what
     the ledger holds for each event (``Engine.evaluate`` keeps no event, so does not pay)."""
-    zone = _ZONES[at.tzinfo]
+    tz = at.tzinfo
+    if type(tz) is not dt.timezone:  # other zones (ZoneInfo, dateutil) are the caller's own
+        return at
+    zone = _ZONES[tz]
     # combine, not replace(tzinfo=): ~5x faster on CPython 3.11; time() keeps the fold
-    return at if zone is at.tzinfo else dt.datetime.combine(at, at.time(), zone)
+    return at if zone is tz else dt.datetime.combine(at, at.time(), zone)
 
 
 _FAST_CHECKS = {
