@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from zoneinfo import ZoneInfo
@@ -26,7 +26,8 @@ from svcrules.effects.base import (
 from svcrules.runtime.derived import DEADLINE_EVENTS
 from svcrules.runtime.due import due_after, due_before, require_instant
 from svcrules.runtime.effects import RuleMeta
-from svcrules.runtime.results import ClockSignal, Deadline, Explanation, SignalAction
+from svcrules.runtime.explain import Args, explanation
+from svcrules.runtime.results import ClockSignal, Deadline, SignalAction
 
 if TYPE_CHECKING:
     from svcrules.calendars import Calendar
@@ -242,6 +243,20 @@ class DeadlineEffect:
     calendar: Calendar | None
     before: str | None
     notes: tuple[str, ...] = ()
+    shared: dict[Any, Args] = field(default_factory=dict, compare=False, repr=False)
+    """The explanation arguments of its counts forward, by amount (a few: ``within`` is mostly a
+    literal or a choice of literals): its explanations share them (a ledger holds one per open
+    clock)."""
+
+    def _args(self, amount: Any, before: tuple[str, dt.datetime] | None) -> Args:
+        if before is not None:
+            return (self.unit, amount, before, self.notes)
+        args = self.shared.get(amount)
+        if args is None or args[1] is not amount:  # equal is not enough: 1 vs Decimal("1.0")
+            args = (self.unit, amount, None, self.notes)
+            if len(self.shared) < 32:
+                self.shared.setdefault(amount, args)
+        return args
 
     def __call__(self, e: Mapping[str, Any], amount: Any, start: Any, ref: Any = None) -> Deadline:
         if type(start) is not dt.datetime:
@@ -273,7 +288,7 @@ class DeadlineEffect:
             due_date=due_date,
             unit=self.unit,
             severity=meta.severity,
-            explain=Explanation(start, self.unit, amount, cal, before, self.notes),
+            explain=explanation(start, self._args(amount, before), cal),
             cite=meta.cite,
             pack=meta.pack,
             pack_version=meta.pack_version,

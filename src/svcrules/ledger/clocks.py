@@ -9,7 +9,7 @@ from collections.abc import Container, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from svcrules.ledger.model import Derived, Entry, Fold, Key, derived_id, horizon
+from svcrules.ledger.model import Derived, Entry, Fold, Key, OutId, derived_id, horizon
 from svcrules.runtime.derived import DEADLINE_EVENTS
 from svcrules.runtime.due import DAY_UNITS, end_of_day
 from svcrules.runtime.plans import ClockPlan
@@ -24,6 +24,12 @@ def late_ref(unit: str, due: dt.datetime, due_date: dt.date) -> dt.datetime:
     if unit in DAY_UNITS:
         return dt.datetime.combine(due_date + dt.timedelta(days=1), dt.time(), tzinfo=due.tzinfo)
     return due
+
+
+def end_id(key: Key) -> OutId:
+    """The identity of a clock's end outcome (its start's is the clock's key): both follow from
+    the key, so the ledger need not keep a clock's identities (see ``folding.KeyState``)."""
+    return (*key, "end")
 
 
 def _breach_at(unit: str, due: dt.datetime, due_date: dt.date) -> dt.datetime:
@@ -193,7 +199,7 @@ def fold_clock(
     excuses = [e.intent for e in entries if isinstance(e.intent, ClockSignal)]
     excuse = next((s for s in excuses if s.action == "excuse"), None)
     for entry in entries:
-        if entry.order <= chosen.order or not isinstance(entry.intent, ClockSignal):
+        if entry <= chosen or not isinstance(entry.intent, ClockSignal):
             continue
         clock.run_timers(entry.intent.at)
         clock.apply(entry.intent)
@@ -256,9 +262,9 @@ def _result(
         )
     )
     fold = Fold(view=view, next_timer=None if excuse and clock.breached else clock.next_timer())
-    fold.outputs[(*key, "start")] = start
+    fold.outputs[key] = start  # the start's identity is the clock's key: no tuple per clock
     if status not in ("open", "paused"):
-        fold.outputs[(*key, "end")] = view
+        fold.outputs[end_id(key)] = view
     base = {
         "case": start.case,
         "clock": start.clock,

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from svcrules.errors import EventError
 from svcrules.ledger.changes import MISSING, Change
-from svcrules.ledger.clocks import fold_clock
+from svcrules.ledger.clocks import end_id, fold_clock
 from svcrules.ledger.counters import CounterCarry, fold_counter, step_counter
-from svcrules.ledger.model import Derived, Entry, Fold, Key, OutId, order_of
+from svcrules.ledger.model import Derived, Entry, Fold, Key, Order, OutId, order_of
 from svcrules.ledger.routing import Routed, route
 from svcrules.ledger.schedules import fold_schedule
 from svcrules.ledger.scores import ScoreCarry, fold_score, step_score
@@ -30,16 +30,20 @@ if TYPE_CHECKING:
 @dataclass(slots=True)
 class Record:
     """An event the ledger holds: an accepted one (with its canonical form) or a derived one,
-    and its share of the ledger (entries on keys, its own outcomes), as tuples: compact."""
+    and its share of the ledger (entries on keys, its own outcomes), as tuples: compact (its id
+    is in its order, its type in its canonical form or its entries)."""
 
-    id: str
-    type: str
-    order: tuple[dt.datetime, str, int]
-    """``(UTC instant, id, position)``: its first entry's order when it has entries (shared)."""
+    order: Order | Entry
+    """``(UTC instant, id, position)``, or its first entry when it has one (which begins the
+    same and holds no tuple of its own); records sort by it (the ids decide ties)."""
     canonical: dict[str, Any] | None
     entries: tuple[Any, ...]
     """Flat ``(key, entry, key, entry, ...)``: one tuple, not one pair per entry."""
     direct: tuple[tuple[OutId, Outcome], ...]
+
+    @property
+    def id(self) -> str:
+        return self.order[1]
 
 
 _NONE: dict[Any, Any] = {}
@@ -50,15 +54,56 @@ _NONE: dict[Any, Any] = {}
 class KeyState:
     """One key's timeline and what its last fold gave (flattened from ``Fold``: a ledger holds
     one of these per clock, so every object counts; the pack is ``key[1]``, a schedule's
-    ``known_from`` is in ``Timelines._known``)."""
+    ``known_from`` is in ``Timelines._known``). A clock's: it keeps no outputs of its own (their
+    identities follow from its key, ``clocks.end_id``, so ``Timelines._held`` reads them from
+    ``_outputs``); other keys' are ``FlatState``."""
 
-    entries: list[Entry] = field(default_factory=list)
+    entries: Entry | list[Entry] | None = None
+    """The timeline, sorted: ``None`` when empty and the entry itself when it is the only one
+    (most clocks: one start), a list from the second entry on (``timeline`` reads all three)."""
     view: Any = None
+    derived: dict[str, Derived] = field(default_factory=lambda: _NONE)
+    timer: dt.datetime | None = None
+
+    def timeline(self) -> list[Entry]:
+        held = self.entries
+        if isinstance(held, list):
+            return held
+        return [] if held is None else [held]
+
+    def insert(self, entry: Entry) -> bool:
+        """Put ``entry`` at its place in the timeline; whether it went last."""
+        held = self.entries
+        if held is None:
+            self.entries = entry
+            return True
+        if isinstance(held, Entry):
+            last = held < entry  # as their orders compare (see Entry)
+            self.entries = [held, entry] if last else [entry, held]
+            return last
+        if held[-1] < entry:
+            held.append(entry)
+            return True
+        bisect.insort(held, entry)
+        return False
+
+    def discard(self, entry: Entry) -> None:
+        held = self.entries
+        if held is entry:
+            self.entries = None
+        elif isinstance(held, list):
+            i = bisect.bisect_left(held, entry)
+            if i < len(held) and held[i] is entry:
+                del held[i]
+
+
+@dataclass(slots=True)
+class FlatState(KeyState):
+    """A score's, counter's or schedule's state: with the outcomes of its last fold."""
+
     outputs: Sequence[Any] = ()
     """Flat ``(oid, outcome, oid, outcome, ...)``: one tuple, not one per outcome (a list once
     a step has appended to it)."""
-    derived: dict[str, Derived] = field(default_factory=lambda: _NONE)
-    timer: dt.datetime | None = None
 
 
 class Timelines:
@@ -81,7 +126,7 @@ class Timelines:
     def _key(self, key: Key) -> KeyState:
         state = self._keys.get(key)
         if state is None:
-            state = self._keys[key] = KeyState()
+            state = self._keys[key] = KeyState() if key[0] == "clock" else FlatState()
         return state
 
     def _seen(self, pack: str, e: Mapping[str, Any], change: Change) -> None:
@@ -102,13 +147,8 @@ class Timelines:
         self._events[record.id] = record
         flat = record.entries
         for key, entry in zip(flat[::2], flat[1::2], strict=True):
-            entries = self._key(key).entries
-            if not entries or entries[-1].order < entry.order:
-                entries.append(entry)  # in order: a step may fold just this entry
-                step: Entry | None = entry
-            else:
-                bisect.insort(entries, entry, key=lambda x: x.order)
-                step = None
+            # in order (last), a step may fold just this entry
+            step = entry if self._key(key).insert(entry) else None
             change.dirty[key] = step if key not in change.dirty else None
         for oid, outcome in record.direct:
             self._set(oid, outcome, change)
@@ -119,10 +159,7 @@ class Timelines:
             return
         flat = record.entries
         for key, entry in zip(flat[::2], flat[1::2], strict=True):
-            entries = self._keys[key].entries
-            i = bisect.bisect_left(entries, entry.order, key=lambda x: x.order)
-            if i < len(entries) and entries[i] is entry:
-                del entries[i]
+            self._keys[key].discard(entry)
             change.dirty[key] = None
         for oid, _ in record.direct:
             self._set(oid, MISSING, change)
@@ -152,15 +189,16 @@ class Timelines:
     def _fold(self, key: Key, state: KeyState) -> Fold:
         plan = self._plans[key[1]]
         kind = key[0]
+        entries = state.timeline()
         if kind == "clock":
-            return fold_clock(key, state.entries, self._watermark, plan.clocks, plan.listened)
+            return fold_clock(key, entries, self._watermark, plan.clocks, plan.listened)
         if kind == "score":
-            return fold_score(key, state.entries, plan.scorecards[key[2]])
+            return fold_score(key, entries, plan.scorecards[key[2]])
         if kind == "counter":
-            return fold_counter(key, state.entries, plan.counters[key[2]])
+            return fold_counter(key, entries, plan.counters[key[2]])
         if kind == "schedule":
             sched = plan.schedules[key[2]]
-            return fold_schedule(key, state.entries, self._known.get(key), sched, self._watermark)
+            return fold_schedule(key, entries, self._known.get(key), sched, self._watermark)
         raise AssertionError(f"unknown key kind {kind!r}")
 
     def _step(self, key: Key, entry: Entry, carry: Any, change: Change) -> None:
@@ -177,6 +215,7 @@ class Timelines:
         except BaseException:
             del self._carries[key]  # half moved on: the next touch re-folds from the start
             raise
+        assert isinstance(state, FlatState)  # scores and counters
         if new.outputs:
             flat = state.outputs if isinstance(state.outputs, list) else list(state.outputs)
             for oid, value in new.outputs.items():
@@ -198,8 +237,7 @@ class Timelines:
         new = self._fold(key, state)
         if new.carry is not None:
             self._carries[key] = new.carry
-        flat = state.outputs
-        old_outputs = dict(zip(flat[::2], flat[1::2], strict=True))
+        old_outputs = self._held(key, state)
         for oid in old_outputs.keys() - new.outputs.keys():
             self._set(oid, MISSING, change)
         for oid, value in new.outputs.items():
@@ -213,13 +251,27 @@ class Timelines:
             if old_derived.get(did) != derived:
                 self._derive(key[1], derived, change)
         state.view = new.view
-        state.outputs = tuple(x for pair in new.outputs.items() for x in pair)
+        if isinstance(state, FlatState):
+            state.outputs = tuple(x for pair in new.outputs.items() for x in pair)
         state.derived = new.derived or _NONE
         change.warnings.extend(new.warnings)
         if new.next_timer != state.timer:
             state.timer = new.next_timer
             if new.next_timer is not None:
                 heapq.heappush(self._heap, (new.next_timer, key))
+
+    def _held(self, key: Key, state: KeyState) -> dict[OutId, Outcome]:
+        """The outcomes the key's last fold gave. A clock keeps none of its own: its identities
+        follow from its key, and only its fold sets them in ``_outputs``."""
+        if not isinstance(state, FlatState):  # a clock
+            held = {}
+            for oid in (key, end_id(key)):
+                value = self._outputs.get(oid, MISSING)
+                if value is not MISSING:
+                    held[oid] = value
+            return held
+        flat = state.outputs
+        return dict(zip(flat[::2], flat[1::2], strict=True))
 
     def _derive(self, pack: str, derived: Derived, change: Change) -> None:
         """Run the pack's rules on a derived event; its outcomes live as long as it does."""
@@ -236,7 +288,5 @@ class Timelines:
         except EventError as exc:  # a rule that fails on a derived event: said, not fatal
             change.warnings.append(f"rules on {derived.type} {derived.id} failed: {exc}")
             routed = Routed()
-        record = Record(
-            derived.id, derived.type, routed.order(order), None, routed.flat(), tuple(routed.direct)
-        )
+        record = Record(routed.order(order), None, routed.flat(), tuple(routed.direct))
         self._add(record, change)

@@ -28,7 +28,7 @@ from svcrules.ledger.store import SqliteStore, write_error
 from svcrules.runtime.batch import rejected_id
 from svcrules.runtime.derived import DERIVED_EVENTS
 from svcrules.runtime.due import period_label
-from svcrules.runtime.events import Event, check_envelope, parse_instant
+from svcrules.runtime.events import Event, check_envelope, parse_instant, shared_zone
 from svcrules.runtime.kpis import KpiValue, kpi_values
 from svcrules.runtime.plans import LedgerPlan
 from svcrules.runtime.results import (
@@ -350,6 +350,7 @@ class Ledger(Timelines):
         views = []
         for pack, validate, handle in self._dispatch[etype]:
             e = validate(raw)
+            e["at"] = shared_zone(e["at"])  # held as long as the event: one zone per offset
             out: list[Any] = []
             handle(e, out)
             views.append((pack, e, out))
@@ -387,14 +388,7 @@ class Ledger(Timelines):
             digest = snap.digest(canonical, first["at"])
             with self._writing():
                 self._store.add((event_id, at, digest, payload))
-        record = Record(
-            event_id,
-            etype,
-            routed.order(order),
-            canonical,
-            routed.flat(),
-            tuple(routed.direct),
-        )
+        record = Record(routed.order(order), canonical, routed.flat(), tuple(routed.direct))
         change = Change()
         self._add(record, change)
         for pack, e, _ in views:

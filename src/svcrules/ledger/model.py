@@ -7,7 +7,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from svcrules.runtime.intents import CountIntent, ScheduleIntent
 from svcrules.runtime.results import ClockSignal, Deadline, Deduction, Outcome
@@ -18,7 +18,9 @@ Key = tuple[str, ...]
 
 OutId = tuple[str, ...]
 """Identity of a reported outcome: a key plus what it is within the key, or an event plus the
-position of a rule's outcome."""
+position of a rule's outcome. A clock's start is the clock's key itself (its end is
+``(*key, "end")``): a ledger holds one per open clock, so it shares the key's tuple; no other
+identity is a clock key (those of events begin with ``"event"``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,20 +35,32 @@ class Reset:
 Intent = Deadline | ClockSignal | Deduction | CountIntent | ScheduleIntent | Reset
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One intent on a key's timeline, ordered by (event time, event id, position)."""
+Order = tuple[dt.datetime, str, int]
+"""``(UTC instant, event id, position)``: where an event's intent sits in event time."""
 
-    order: tuple[dt.datetime, str, int]
+
+class Entry(NamedTuple):
+    """One intent on a key's timeline: ``(UTC instant, event id, position, event type,
+    intent)``. Its first three are its ``order`` and are unique (an event's positions are
+    distinct, ids are unique), so entries compare as their orders do, without a tuple of their
+    own (a ledger holds one per open clock)."""
+
+    utc: dt.datetime
+    event_id: str
+    n: int
     etype: str
     intent: Intent
 
     @property
+    def order(self) -> Order:
+        return (self[0], self[1], self[2])
+
+    @property
     def at(self) -> dt.datetime:
-        return self.order[0]
+        return self[0]
 
 
-def order_of(at: dt.datetime, event_id: str, n: int = 0) -> tuple[dt.datetime, str, int]:
+def order_of(at: dt.datetime, event_id: str, n: int = 0) -> Order:
     """The canonical position of an event's ``n``-th intent: by UTC instant, then id."""
     return (at.astimezone(dt.UTC), event_id, n)
 

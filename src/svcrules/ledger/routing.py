@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, assert_never
 
-from svcrules.ledger.model import Entry, Key, OutId, Reset, order_of
+from svcrules.ledger.model import Entry, Key, Order, OutId, Reset, order_of
 from svcrules.runtime.due import period_label
 from svcrules.runtime.intents import CountIntent, ScheduleIntent
 from svcrules.runtime.plans import LedgerPlan
@@ -31,10 +31,10 @@ class Routed:
     entries: list[tuple[Key, Entry]] = field(default_factory=list)
     direct: list[tuple[OutId, Outcome]] = field(default_factory=list)
 
-    def order(self, default: tuple[dt.datetime, str, int]) -> tuple[dt.datetime, str, int]:
-        """The event's order, shared with its first entry if it has one (same instant and id;
-        ids are unique, so the position never decides between two events)."""
-        return self.entries[0][1].order if self.entries else default
+    def order(self, default: Order) -> Order | Entry:
+        """The event's order: its first entry if it has one (same instant and id, and ids are
+        unique, so what follows them never decides between two events)."""
+        return self.entries[0][1] if self.entries else default
 
     def flat(self) -> tuple[Any, ...]:
         """The entries as one flat ``(key, entry, key, entry, ...)`` tuple, as a record keeps
@@ -66,24 +66,23 @@ def route(
         utc = order_of(at, event_id)[0]  # one instant shared by the event's entries
     for item in items:
         n += 1
-        entry_order = (utc, event_id, n)
         match item:
             case Deadline():
                 key: Key = ("clock", pack, item.case or "", item.clock)
-                into.entries.append((key, Entry(entry_order, etype, item)))
+                into.entries.append((key, Entry(utc, event_id, n, etype, item)))
             case ClockSignal():
                 key = ("clock", pack, item.case or "", item.clock)
-                into.entries.append((key, Entry(entry_order, etype, item)))
+                into.entries.append((key, Entry(utc, event_id, n, etype, item)))
                 into.direct.append((("event", event_id, str(n)), item))
             case Deduction():
                 key = ("score", pack, item.scorecard, item.subject, item.period)
-                into.entries.append((key, Entry(entry_order, etype, item)))
+                into.entries.append((key, Entry(utc, event_id, n, etype, item)))
             case CountIntent():
                 key = counter_key(pack, plan, item.counter, item.key, at)
-                into.entries.append((key, Entry(entry_order, etype, item)))
+                into.entries.append((key, Entry(utc, event_id, n, etype, item)))
             case ScheduleIntent():
                 key = ("schedule", pack, item.schedule, item.subject)
-                into.entries.append((key, Entry(entry_order, etype, item)))
+                into.entries.append((key, Entry(utc, event_id, n, etype, item)))
             case Escalation() | Violation():
                 into.direct.append((("event", event_id, str(n)), item))
             case _:
@@ -93,4 +92,4 @@ def route(
             n += 1
             key = counter_key(pack, plan, name, str(e[counter.key]), at)
             reset = Reset(name, at, event_id)
-            into.entries.append((key, Entry((utc, event_id, n), etype, reset)))
+            into.entries.append((key, Entry(utc, event_id, n, etype, reset)))

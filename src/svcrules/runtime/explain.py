@@ -13,6 +13,9 @@ from svcrules.runtime.values import to_json_value
 if TYPE_CHECKING:
     from svcrules.calendars import Calendar
 
+Args = tuple[str, int | Decimal, tuple[str, dt.datetime] | None, tuple[str, ...]]
+"""What explanations of one rule share: ``(unit, amount, before, notes)``."""
+
 
 class Explanation:
     """How a due time was computed, as data.
@@ -25,11 +28,15 @@ class Explanation:
     explanation works them out first and leaves the calendar behind: the copy is equal.
     """
 
-    # Three slots, not one per attribute: an explanation is built for every deadline on the hot
-    # path and read rarely, so its construction is kept to three stores.
-    __slots__ = ("_args", "_cal", "_steps")
+    # Four slots, not one per attribute: an explanation is built for every deadline on the hot
+    # path and read rarely, so its construction is kept to four stores; and a ledger holds one
+    # per open clock, so what a rule's explanations have in common (unit, amount, before, notes)
+    # is one tuple they can share (``explanation``), leaving the start as their own.
+    __slots__ = ("_args", "_cal", "_start", "_steps")
 
-    _args: tuple[dt.datetime, str, int | Decimal, tuple[str, dt.datetime] | None, tuple[str, ...]]
+    _start: dt.datetime
+    _args: Args
+    """``(unit, amount, before, notes)``."""
     _cal: Calendar | str | None
     """The calendar (or, once pickled, its name)."""
     _steps: dict[str, Any] | None
@@ -43,7 +50,8 @@ class Explanation:
         before: tuple[str, dt.datetime] | None = None,
         notes: tuple[str, ...] = (),
     ) -> None:
-        _set(self, "_args", (start, unit, amount, before, notes))
+        _set(self, "_start", start)
+        _set(self, "_args", (unit, amount, before, notes))
         _set(self, "_cal", calendar)
         _set(self, "_steps", None)
 
@@ -61,25 +69,25 @@ class Explanation:
     @property
     def start(self) -> dt.datetime:
         """When the clock started."""
-        return self._args[0]
+        return self._start
 
     @property
     def unit(self) -> str:
-        return self._args[1]
+        return self._args[0]
 
     @property
     def amount(self) -> int | Decimal:
         """How many units (the rule's ``within``)."""
-        return self._args[2]
+        return self._args[1]
 
     @property
     def before(self) -> tuple[str, dt.datetime] | None:
         """For a notice deadline: the event field and the instant it counts back from."""
-        return self._args[3]
+        return self._args[2]
 
     @property
     def notes(self) -> tuple[str, ...]:
-        return self._args[4]
+        return self._args[3]
 
     @property
     def calendar(self) -> str | None:
@@ -132,7 +140,7 @@ class Explanation:
         return out
 
     def _key(self) -> tuple[Any, ...]:
-        return (self._args, self.calendar, tuple(sorted(self.steps.items())))
+        return (self._start, self._args, self.calendar, tuple(sorted(self.steps.items())))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Explanation):
@@ -140,16 +148,29 @@ class Explanation:
         return self._key() == other._key()
 
     def __hash__(self) -> int:
-        return hash((self._args[:3], self.calendar))
+        return hash((self._start, self._args[:2], self.calendar))
 
     def __repr__(self) -> str:
         return f"Explanation({self.to_dict()!r})"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_restore_explanation, (self._args, self.calendar, self.steps))
+        return (_restore_explanation, ((self._start, *self._args), self.calendar, self.steps))
 
 
 _set = object.__setattr__
+
+
+def explanation(
+    start: dt.datetime, args: Args, calendar: Calendar | str | None = None
+) -> Explanation:
+    """``Explanation(start, *args, calendar)`` keeping ``args`` itself: a caller that builds many
+    (a deadline effect) passes one tuple for all of them."""
+    ex: Explanation = object.__new__(Explanation)
+    _set(ex, "_start", start)
+    _set(ex, "_args", args)
+    _set(ex, "_cal", calendar)
+    _set(ex, "_steps", None)
+    return ex
 
 
 def _restore_explanation(
