@@ -16,20 +16,9 @@ from typing import Any
 from hypothesis import strategies as st
 
 from svcrules.pack.schema import Pack
+from svcrules.testing.strategies import instants as instants  # re-exported for the tests
 
-_OFFSETS = st.sampled_from([0, 8 * 60, -5 * 60, 5 * 60 + 30, 14 * 60, -12 * 60])
 _TEXT = st.text(alphabet=st.sampled_from("aZ09-_ é中\"'\\"), max_size=6)
-
-
-def instants(
-    lo: dt.datetime = dt.datetime(2000, 1, 1), hi: dt.datetime = dt.datetime(2060, 12, 31)
-) -> st.SearchStrategy[dt.datetime]:
-    """Aware instants with assorted UTC offsets, microseconds included."""
-    return st.builds(
-        lambda t, minutes: t.replace(tzinfo=dt.timezone(dt.timedelta(minutes=minutes))),
-        st.datetimes(min_value=lo, max_value=hi),
-        _OFFSETS,
-    )
 
 
 def numbers(near: Iterable[Decimal] = ()) -> st.SearchStrategy[Decimal]:

@@ -21,7 +21,7 @@ from svcrules.cli import report as report_cli
 from svcrules.cli.explain import cmd_explain as explain_pack
 from svcrules.cli.fields import Shape, parse_shape
 from svcrules.cli.helptext import PACK_HELP, add_command
-from svcrules.cli.lines import _read_events
+from svcrules.cli.lines import _read_events, parse_params
 from svcrules.cli.render import (
     _print_table,
     _printable_lines,
@@ -37,12 +37,6 @@ from svcrules.cli.sniff import Ambiguous, sniff
 from svcrules.engine import Engine
 from svcrules.errors import EventError, PackError, SvcrulesError
 from svcrules.ledger import Ledger
-from svcrules.limits import (
-    NumberTooLarge,
-    json_constant,
-    json_float,
-    json_int,
-)
 from svcrules.pack import list_packs, load_pack
 from svcrules.runtime import Decision, Rejection
 from svcrules.testing import run_cases, write_junit
@@ -149,7 +143,7 @@ def _parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_eval)
 
     report_cli.add_parser(sub)
-    sub.choices["report"].set_defaults(func=cmd_report)
+    sub.choices["report"].set_defaults(func=report_cli.run)
 
     s = add_command(sub, "test", "run the cases shipped beside packs")
     s.add_argument(
@@ -250,7 +244,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     packs, events_path = split
     if not packs:
         return _usage("eval needs at least one PACK")
-    params = _eval_params(args.param)
+    params = parse_params(args.param)
     if isinstance(params, str):
         return _usage(params)
     if (args.now or args.db) and not args.ledger:
@@ -293,24 +287,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 1 if counts["rejections"] else 0
-
-
-def _eval_params(items: Sequence[str]) -> dict[str, Any] | str:
-    """``--param NAME=JSON`` values (plain text when not JSON), or the usage error."""
-    params: dict[str, Any] = {}
-    for item in items:
-        name, sep, value = item.partition("=")
-        if not sep:
-            return f"--param takes NAME=JSON, got {item!r}"
-        try:
-            params[name] = json.loads(
-                value, parse_float=json_float, parse_int=json_int, parse_constant=json_constant
-            )
-        except json.JSONDecodeError:
-            params[name] = value
-        except NumberTooLarge as exc:
-            return f"--param {name}: {exc}"
-    return params
 
 
 def _events_stream(events_path: str | None) -> IO[bytes] | str:
@@ -404,20 +380,6 @@ def _ledger_summary(engine: Engine, ledger: Ledger, args: argparse.Namespace, sh
         ledger.close()
 
 
-def cmd_report(args: argparse.Namespace) -> int:
-    packs = list(args.args)
-    if len(packs) < 2:
-        return _usage("report needs at least one PACK and an INPUT (events, store or table)")
-    path = packs.pop()
-    params = _eval_params(args.param)
-    if isinstance(params, str):
-        return _usage(params)
-    if args.period and (args.first or args.last):
-        return _usage("give --period or --from/--to, not both")
-    engine = Engine(packs, edition=args.edition, params=params)
-    return report_cli.cmd_report(engine, path, args)
-
-
 def cmd_test(args: argparse.Namespace) -> int:
     names = args.packs or [i.source for i in list_packs()]
     failed = 0
@@ -449,7 +411,7 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    params = _eval_params(args.param)
+    params = parse_params(args.param)
     if isinstance(params, str):
         return _usage(params)
     return explain_pack(args, params)

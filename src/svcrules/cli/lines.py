@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import IO, Any
 
 from svcrules.diagnostics import Diagnostic
@@ -107,3 +107,21 @@ def _has_lone_surrogate(value: Any) -> bool:
             except UnicodeEncodeError:
                 return True
     return False
+
+
+def parse_params(items: Sequence[str]) -> dict[str, Any] | str:
+    """``--param NAME=JSON`` values (plain text when not JSON), or the usage error."""
+    params: dict[str, Any] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep:
+            return f"--param takes NAME=JSON, got {item!r}"
+        try:
+            params[name] = json.loads(
+                value, parse_float=json_float, parse_int=json_int, parse_constant=json_constant
+            )
+        except json.JSONDecodeError:
+            params[name] = value
+        except NumberTooLarge as exc:
+            return f"--param {name}: {exc}"
+    return params

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import IO
 
 from svcrules.cli.helptext import PACK_HELP, add_command
-from svcrules.cli.lines import _read_events
+from svcrules.cli.lines import _read_events, parse_params
+from svcrules.cli.render import _usage
 from svcrules.engine import Engine
 from svcrules.errors import EventError
 from svcrules.ledger import Ledger
@@ -125,3 +126,18 @@ def cmd_report(engine: Engine, path: str, args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    """``svcrules report``: the arguments checked, the packs loaded, then ``cmd_report``."""
+    packs = list(args.args)
+    if len(packs) < 2:
+        return _usage("report needs at least one PACK and an INPUT (events, store or table)")
+    path = packs.pop()
+    params = parse_params(args.param)
+    if isinstance(params, str):
+        return _usage(params)
+    if args.period and (args.first or args.last):
+        return _usage("give --period or --from/--to, not both")
+    engine = Engine(packs, edition=args.edition, params=params)
+    return cmd_report(engine, path, args)

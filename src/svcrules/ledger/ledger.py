@@ -28,7 +28,7 @@ from svcrules.ledger.store import SqliteStore, write_error
 from svcrules.runtime.batch import rejected_id
 from svcrules.runtime.derived import DERIVED_EVENTS
 from svcrules.runtime.due import period_label
-from svcrules.runtime.events import Event, check_envelope, parse_instant, shared_zone
+from svcrules.runtime.events import Event, check_envelope, parse_instant
 from svcrules.runtime.kpis import KpiValue, kpi_values
 from svcrules.runtime.plans import LedgerPlan
 from svcrules.runtime.results import (
@@ -39,6 +39,7 @@ from svcrules.runtime.results import (
     Status,
 )
 from svcrules.runtime.rows import outcome_row
+from svcrules.runtime.zones import shared_zone
 
 if TYPE_CHECKING:
     from svcrules.compile import CompiledPack

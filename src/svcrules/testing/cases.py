@@ -235,10 +235,7 @@ def _run_case(
     try:
         event_id, etype, out = engine.raw_outcomes(case["event"])
     except EventError as exc:
-        want = case.get("expect_error")
-        if not isinstance(want, Mapping):
-            return [f"unexpected error: {exc.render()}"]
-        return _match_error(exc, want)
+        return _error_expected(case, exc)
     if case.get("expect_error") is not None:
         return [f"expected error {case['expect_error']}, but the event was accepted"]
     for item in out:
@@ -261,6 +258,15 @@ def _run_case(
     return problems
 
 
+def _error_expected(case: Mapping[str, Any], exc: EventError) -> list[str]:
+    """What is wrong when evaluating a case's events raised ``exc``: nothing if the case
+    expects that error, else how it differs (or that no error was expected)."""
+    want = case.get("expect_error")
+    if not isinstance(want, Mapping):
+        return [f"unexpected error: {exc.render()}"]
+    return _match_error(exc, want)
+
+
 def _run_ledger_case(
     engine: Engine, case: Mapping[str, Any], fired: set[str], base: Path | None
 ) -> list[str]:
@@ -279,10 +285,7 @@ def _run_ledger_case(
         if case.get("now") is not None:
             decisions.append(ledger.advance(case["now"]))
     except EventError as exc:
-        want = case.get("expect_error")
-        if not isinstance(want, Mapping):
-            return [f"unexpected error: {exc.render()}"]
-        return _match_error(exc, want)
+        return _error_expected(case, exc)
     if case.get("expect_error") is not None:
         return [f"expected error {case['expect_error']}, but the events were accepted"]
     net = _net_outcomes(decisions)
