@@ -111,7 +111,8 @@ def require_instant(value: Any, field_name: str) -> dt.datetime:
 
 
 def period_label(at: dt.datetime, period: str, tz: ZoneInfo) -> str:
-    """``2024-03`` (month), ``2024-W09`` (ISO week), ``2024-Q1`` (quarter), ``2024`` (year);
+    """``2024-03-05`` (day), ``2024-03`` (month), ``2024-W09`` (ISO week), ``2024-Q1``
+    (quarter), ``2024`` (year);
     ``cycle:YEARS:START`` (a multi-year cycle from the local date START) gives ``2024..2026``, or
     ``2024-07-01..2027-06-30`` when START is not the 1st of January."""
     local = at.astimezone(tz)
@@ -120,6 +121,8 @@ def period_label(at: dt.datetime, period: str, tz: ZoneInfo) -> str:
         if (first.month, first.day) == (1, 1):
             return f"{first.year:04d}..{last.year:04d}"
         return f"{first.isoformat()}..{last.isoformat()}"
+    if period == "day":
+        return local.date().isoformat()
     if period == "month":
         return f"{local.year:04d}-{local.month:02d}"
     if period == "week":

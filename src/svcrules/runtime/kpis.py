@@ -5,7 +5,6 @@ reads the outcome table). ``KpiPlan`` is the plain data the compiler builds from
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import operator
 import re
@@ -165,13 +164,6 @@ def period_kind(label: str) -> KpiPeriod | None:
     return None
 
 
-def label_of(at: dt.datetime, period: KpiPeriod, tz: ZoneInfo) -> str:
-    """The label of the ``period`` holding ``at`` in ``tz``."""
-    if period == "day":
-        return at.astimezone(tz).date().isoformat()
-    return period_label(at, period, tz)
-
-
 def kpi_values(
     plans: Sequence[KpiPlan], rows: Iterable[Row], period: str | None = None
 ) -> tuple[KpiValue, ...]:
@@ -242,7 +234,7 @@ def _on_time(plan: KpiPlan, rows: list[Row]) -> Tally:
         status = row[STATUS]
         if status not in ("met", "breached") or not _chosen(plan, row):
             continue
-        t = out.setdefault(label_of(row[DUE], plan.period, plan.tz), [0, 0])
+        t = out.setdefault(period_label(row[DUE], plan.period, plan.tz), [0, 0])
         t[0] += status == "met"
         t[1] += 1
     return out
@@ -264,7 +256,7 @@ def _share(plan: KpiPlan, rows: list[Row]) -> Tally:
         status = row[STATUS]
         if status in ("cancelled", "excused"):
             continue
-        t = out.setdefault(label_of(row[AT], plan.period, plan.tz), [0, 0])
+        t = out.setdefault(period_label(row[AT], plan.period, plan.tz), [0, 0])
         t[0] += status == "met" or (status == "breached" and row[LATE] is not None)
         t[1] += 1
     return out
@@ -281,7 +273,7 @@ def _count(plan: KpiPlan, by_kind: dict[tuple[str, str], list[Row]]) -> Tally:
         when = row[DUE] if breach else row[AT]
         if when is None or not _chosen(plan, row):
             continue
-        out.setdefault(label_of(when, plan.period, plan.tz), [0, 0])[0] += 1
+        out.setdefault(period_label(when, plan.period, plan.tz), [0, 0])[0] += 1
     return out
 
 
