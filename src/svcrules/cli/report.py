@@ -9,11 +9,11 @@ import sys
 from pathlib import Path
 from typing import IO
 
+from svcrules.cli import ledger as ledger_cli
 from svcrules.cli.helptext import PACK_HELP, add_command
 from svcrules.cli.lines import _read_events, parse_params
 from svcrules.cli.render import _usage
 from svcrules.engine import Engine
-from svcrules.errors import EventError
 from svcrules.ledger import Ledger
 from svcrules.report import ReportData, from_ledger, from_table, read_table, render_html
 from svcrules.report.sources import error, input_kind, open_store
@@ -64,14 +64,9 @@ def _events_ledger(engine: Engine, path: str, now: str | None) -> tuple[Ledger, 
     rejected: list[Rejection] = []
     try:
         for index, item in enumerate(_read_events(stream)):
-            if isinstance(item, EventError):
-                rejected.append(Rejection(event_id=None, index=index, error=item))
-                continue
-            result = next(iter(ledger.apply_many([item])))
+            result = ledger_cli.apply(ledger, item, index)
             if isinstance(result, Rejection):
-                rejected.append(
-                    Rejection(event_id=result.event_id, index=index, error=result.error)
-                )
+                rejected.append(result)
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
