@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Property tests: the default profile ("ci") draws the same examples on every run (seeded from
+# each test), so a green run stays green and a red one is reproducible from the commit alone;
+# HYPOTHESIS_PROFILE=explore draws new examples each run, to hunt for failures (docs/testing.md).
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.register_profile("explore", derandomize=False, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 MINI_PACK = """\
 pack: mini

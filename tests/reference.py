@@ -554,7 +554,7 @@ def _deadline(ctx: _Ctx, dl: Any) -> dict[str, Any]:
     return {
         "kind": "deadline",
         "clock": dl.clock,
-        "due": due,
+        "due": due.astimezone(UTC),
         "due_date": day,
         "severity": ctx.rule.severity,
     }
@@ -602,7 +602,9 @@ def compiled_outcomes(raw: list[Any]) -> list[dict[str, Any]]:
                     **base,
                     "kind": "deadline",
                     "clock": item.clock,
-                    "due": item.due,
+                    # as a UTC instant: Python never finds a time in a repeated (DST fold) hour
+                    # equal to one in another zone, though both name the same instant
+                    "due": item.due.astimezone(UTC),
                     "due_date": item.due_date,
                     "severity": item.severity,
                 }

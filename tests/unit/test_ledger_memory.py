@@ -156,9 +156,13 @@ def test_instants_in_one_offset_share_their_zone_and_say_the_same(grid: Engine) 
     assert all(d.start.tzinfo is a.start.tzinfo for d in ledger.deadlines())
 
 
-def test_an_instant_in_another_kind_of_zone_is_kept_as_given(grid: Engine) -> None:
-    """Only fixed offsets are shared: a ``ZoneInfo`` instant reaches the rules as it came."""
+def test_an_instant_in_a_zone_is_held_at_its_offset_sharing_the_zone(grid: Engine) -> None:
+    """A ``ZoneInfo`` instant is taken at its instant and offset (docs/results.md), and held
+    with the one zone object of that offset, like every ``+08:00`` instant."""
     tz = ZoneInfo("Asia/Shanghai")
-    event = fault(1) | {"at": dt.datetime(2024, 1, 1, tzinfo=tz)}
-    (d, *_) = grid.ledger().apply(event).deadlines
-    assert d.start.tzinfo is tz
+    given = dt.datetime(2024, 1, 1, tzinfo=tz)
+    ledger = grid.ledger()
+    (d, *_) = ledger.apply(fault(1) | {"at": given}).deadlines
+    (e, *_) = ledger.apply(fault(2, seconds=1)).deadlines
+    assert d.start == given and d.start.isoformat() == given.isoformat()
+    assert type(d.start.tzinfo) is dt.timezone and d.start.tzinfo is e.start.tzinfo

@@ -14,15 +14,19 @@ from svcrules.runtime.derived import DEADLINE_EVENTS
 from svcrules.runtime.due import DAY_UNITS, end_of_day
 from svcrules.runtime.plans import ClockPlan
 from svcrules.runtime.results import ClockSignal, Deadline, Status
+from svcrules.runtime.zones import fixed_offset
 
 _TICK = dt.timedelta(microseconds=1)
+_SECOND = dt.timedelta(seconds=1)
 
 
 def late_ref(unit: str, due: dt.datetime, due_date: dt.date) -> dt.datetime:
     """The instant a clock becomes late: just after ``due`` for exact units; the local midnight
-    after the due date for day units (anything on the due date meets them)."""
+    after the due date for day units (anything on the due date meets them). A day unit's due is
+    ``end_of_day`` (23:59:59, the later one if repeated), so that midnight is one second on, in
+    elapsed time, whatever the zone's daylight saving does at midnight."""
     if unit in DAY_UNITS:
-        return dt.datetime.combine(due_date + dt.timedelta(days=1), dt.time(), tzinfo=due.tzinfo)
+        return due + _SECOND
     return due
 
 
@@ -54,6 +58,19 @@ class _Clock:
     @property
     def unit(self) -> str:
         return self.start.unit
+
+    @property
+    def zone(self) -> dt.tzinfo:
+        """The zone the clock's due time is counted in (the calendar's for working days and
+        business hours, else the pack's); ``due`` holds only that zone's offset at the time."""
+        plan = self.plan
+        if plan is None:
+            tz = self.due.tzinfo
+            assert tz is not None
+            return tz
+        if plan.calendar is not None and self.unit in ("workdays", "business_hours"):
+            return plan.calendar.tz
+        return plan.tz
 
     def breach_at(self) -> dt.datetime:
         return _breach_at(self.unit, self.due, self.due_date)
@@ -89,18 +106,17 @@ class _Clock:
 
     def shift(self, paused: dt.datetime, resumed: dt.datetime) -> None:
         """Move the due time by the paused span, measured in the clock's unit."""
-        unit, plan = self.unit, self.plan
-        tz = self.due.tzinfo
+        unit, plan, tz = self.unit, self.plan, self.zone
         cal = plan.calendar if plan is not None else None
         if unit in ("minutes", "hours"):
-            self.due = self.due + (resumed - paused)
-            self.due_date = self.due.date()
+            local = (self.due + (resumed - paused)).astimezone(tz)  # elapsed time, not wall time
+            self.due, self.due_date = fixed_offset(local), local.date()
             moved = f"{resumed - paused}"
         elif unit == "business_hours" and cal is not None:
             open_time = cal.business_time_between(paused, resumed)
             hours = Decimal(open_time.total_seconds()) / 3600
-            self.due = cal.add_business_hours(self.due, hours)
-            self.due_date = self.due.astimezone(cal.tz).date()
+            local = cal.add_business_hours(self.due, hours).astimezone(cal.tz)
+            self.due, self.due_date = fixed_offset(local), local.date()
             moved = f"{open_time} of opening hours"
         else:
             p = paused.astimezone(tz).date()
@@ -114,8 +130,7 @@ class _Clock:
                 n = max(0, (last - p).days)
                 self.due_date = self.due_date + dt.timedelta(days=n)
                 moved = f"{n} day(s)"
-            assert isinstance(tz, dt.tzinfo)
-            self.due = end_of_day(self.due_date, tz)  # type: ignore[arg-type]
+            self.due = end_of_day(self.due_date, tz)
         self.notes.append(
             f"paused {paused.isoformat()} to {resumed.isoformat()}: due moved by {moved}"
         )
@@ -130,14 +145,13 @@ class _Clock:
                 f"time {self.due.isoformat()}"
             )
             return
-        tz = self.due.tzinfo
-        assert isinstance(tz, dt.tzinfo)
+        tz = self.zone
         if self.unit in DAY_UNITS:
             new_date = until.astimezone(tz).date()
-            new_due = end_of_day(new_date, tz)  # type: ignore[arg-type]
+            new_due = end_of_day(new_date, tz)
         else:
-            new_due = until.astimezone(tz)
-            new_date = new_due.date()
+            local = until.astimezone(tz)
+            new_due, new_date = fixed_offset(local), local.date()
         if new_due <= self.due:
             self.notes.append(
                 f"extension by {signal.rule} at {t.isoformat()} ignored: {until.isoformat()} "

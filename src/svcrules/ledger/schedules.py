@@ -15,6 +15,7 @@ from dateutil.rrule import rrule, rrulestr
 from svcrules.ledger.model import Derived, Entry, Fold, Key, derived_id
 from svcrules.runtime.plans import SchedulePlan
 from svcrules.runtime.results import Violation
+from svcrules.runtime.zones import fixed_offset
 
 MAX_OCCURRENCES = 5000
 """Occurrences one fold of one schedule key looks at. Schedules recur daily at the finest (the
@@ -52,7 +53,7 @@ def fold_schedule(
         first = _rule(plan.rrule, plan.start).after(
             known_from.astimezone(tz).replace(tzinfo=None), inc=True
         )
-        fold.next_timer = first.replace(tzinfo=tz) if first is not None else None
+        fold.next_timer = fixed_offset(first.replace(tzinfo=tz)) if first is not None else None
         return fold
     meets = [e.at for e in entries]
     subject = key[3]
@@ -63,7 +64,7 @@ def fold_schedule(
     seen = 0
     while upcoming is not None:
         seen += 1
-        occurrence = upcoming.replace(tzinfo=tz)
+        occurrence = fixed_offset(upcoming.replace(tzinfo=tz))  # see runtime.zones
         if occurrence > end:
             fold.next_timer = occurrence
             break

@@ -14,16 +14,21 @@ from dateutil.relativedelta import relativedelta
 
 from svcrules.calendars import Calendar
 from svcrules.limits import number_problem
+from svcrules.runtime.zones import fixed_offset
 
 DAY_UNITS = frozenset({"days", "workdays", "months"})
 
 
 END_OF_DAY = dt.time(23, 59, 59)
+_LAST_END_OF_DAY = dt.time(23, 59, 59, fold=1)
 
 
+@functools.lru_cache(maxsize=4096)
 def end_of_day(day: dt.date, tz: ZoneInfo) -> dt.datetime:
-    """A day-granular deadline is due at the end of its local date (shown as 23:59:59)."""
-    return dt.datetime.combine(day, END_OF_DAY, tzinfo=tz)
+    """A day-granular deadline is due at the end of its local date (shown as 23:59:59), as a
+    fixed offset: the later of a repeated 23:59:59 (a zone whose clocks go back at midnight),
+    so the next local day starts one second after it."""
+    return fixed_offset(dt.datetime.combine(day, _LAST_END_OF_DAY, tzinfo=tz))
 
 
 def _bounded(amount: int | Decimal, unit: str) -> None:
@@ -62,7 +67,7 @@ def due_after(
             due = (start + _elapsed(unit, amount)).astimezone(tz)
         else:  # a zone with DST: count elapsed time in UTC, not wall-clock time
             due = (start.astimezone(dt.UTC) + _elapsed(unit, amount)).astimezone(tz)
-        return due, due.date()
+        return fixed_offset(due), due.date()
     if unit == "days":
         day = start.astimezone(tz).date() + dt.timedelta(days=_whole(amount, unit))
     elif unit == "months":
@@ -77,8 +82,8 @@ def due_after(
         if isinstance(amount, bool) or not isinstance(amount, int | Decimal):
             raise TypeError(f"a deadline of {unit} needs a number, got {type(amount).__name__}")
         _bounded(amount, unit)
-        due = cal.add_business_hours(start, Decimal(amount))
-        return due, due.astimezone(cal.tz).date()
+        due = cal.add_business_hours(start, Decimal(amount)).astimezone(cal.tz)
+        return fixed_offset(due), due.date()
     else:  # pragma: no cover - the schema admits no other unit
         raise ValueError(f"unknown unit {unit!r}")
     return end_of_day(day, tz), day
@@ -90,7 +95,7 @@ def due_before(
     """Notice deadline counted back from ``ref``: by date for day units, exact for hours."""
     if unit in ("minutes", "hours"):
         due = (ref.astimezone(dt.UTC) - _elapsed(unit, amount)).astimezone(tz)
-        return due, due.date()
+        return fixed_offset(due), due.date()
     if unit == "business_hours":
         raise ValueError("a notice deadline cannot be counted back in business hours")
     if unit == "days":

@@ -28,6 +28,7 @@ from svcrules.limits import (
     number_problem,
 )
 from svcrules.runtime.source import compile_source, register_source
+from svcrules.runtime.zones import fixed_offset
 
 STANDARD_FIELDS = ("id", "type", "at", "case", "subject")
 
@@ -51,7 +52,7 @@ def parse_instant(value: Any) -> dt.datetime:
             "event.naive-time",
             f"{value.isoformat()} has no UTC offset; svcrules never guesses a local time",
         )
-    return value
+    return fixed_offset(value)  # a zone's time (ZoneInfo) as its offset: see runtime.zones
 
 
 def _kind(value: Any) -> str:
@@ -338,6 +339,8 @@ def _generate_fast_path(
         "_Decimal": Decimal,
         "_datetime": dt.datetime,
         "_fromiso": dt.datetime.fromisoformat,
+        "_timezone": dt.timezone,
+        "_fixed": fixed_offset,
         "str": str,
         "int": int,
         "bool": bool,
@@ -356,6 +359,8 @@ def _generate_fast_path(
         "        raise _Unusual",
         "    if at.tzinfo is None or at.utcoffset() is None:",
         "        raise _Unusual",
+        "    if type(at.tzinfo) is not _timezone:",
+        "        at = _fixed(at)",
         "    i = raw.get('id')",
         "    if i is not None and type(i) is not str:",  # numbers are bounded by the full path
         "        raise _Unusual",

@@ -1,4 +1,12 @@
-"""Runtime: one ``timezone`` object per fixed UTC offset for the instants the ledger holds."""
+"""Runtime: instants as fixed UTC offsets, with one ``timezone`` object per offset.
+
+Every instant a result carries (an event's ``at``, a clock's ``start`` and ``due``) has a fixed
+offset (``datetime.timezone``), never a zone with daylight saving time: Python compares two times
+of one ``ZoneInfo`` by wall time and ignores ``fold``, so in a repeated hour (DST ending) two
+instants an hour apart would compare, sort and hash as equal, and a time in that hour is never
+equal to the same instant in another zone. A fixed offset keeps the local wall time and offset
+(the JSON form is unchanged) and makes equality and order those of the instant.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +27,25 @@ class _Zones(dict[Any, Any]):
 
 
 _ZONES = _Zones()
+
+
+_BY_OFFSET: dict[dt.timedelta | None, dt.timezone] = {}
+
+
+def fixed_offset(at: dt.datetime) -> dt.datetime:
+    """``at`` (aware) with the fixed UTC offset its zone has at that instant (``at`` itself
+    when its zone is already one): the same instant, wall time and ISO form."""
+    tz = at.tzinfo
+    if type(tz) is dt.timezone:
+        return at
+    offset = at.utcoffset()
+    zone = _BY_OFFSET.get(offset)
+    if zone is None:
+        assert offset is not None, "fixed_offset needs an aware datetime"
+        zone = _ZONES[dt.timezone(offset)]
+        if len(_BY_OFFSET) < 512:
+            _BY_OFFSET[offset] = zone
+    return at.replace(tzinfo=zone, fold=0)
 
 
 def shared_zone(at: dt.datetime) -> dt.datetime:
