@@ -294,7 +294,15 @@ def test_explain_shows_each_rules_effective_params() -> None:
     overlay = str(ROOT / "examples" / "guangdong-overlay")
     r = svcrules("explain", overlay, "--rule", "arrival.sgcc-2003", "--edition", "sgcc-2003")
     line = next(x for x in r.stdout.splitlines() if "arrival_minutes" in x and "params:" in x)
-    assert line.endswith("{urban: 30, rural: 90, remote: 120, extra_remote: 180}"), line
+    assert "= {urban: 30, rural: 90, remote: 120, extra_remote: 180}  (overlay" in line, line
+    # and says what the overlay wrote over which value of its base (in that edition)
+    assert line.endswith(
+        "(overlay guangdong-power-grid sets {urban: 30, extra_remote: 180} over power-grid's "
+        "{urban: 45, rural: 90, remote: 120, extra_remote: null})"
+    ), line
+    r = svcrules("explain", overlay, "--rule", "arrival.commitments")
+    line = next(x for x in r.stdout.splitlines() if "arrival_minutes" in x and "params:" in x)
+    assert line.endswith("power-grid's {urban: 45, rural: 90, remote: 120, extra_remote: 120})")
 
 
 def test_explain_param_errors() -> None:

@@ -81,8 +81,20 @@ def _param_lines(
             if value != pack.spec.params.get(name)  # only the edition's values change it
             else ""
         )
-        yield f"{label} {name} = {param_text(value)}{origin}"
+        yield f"{label} {name} = {param_text(value)}{origin}{_layer_note(pack, cp.edition, name)}"
         label = " " * len(label)
+
+
+def _layer_note(pack: Pack, edition: str | None, name: str) -> str:
+    """What an overlay did to a param: the value it wrote and the one it was merged over."""
+    layers = pack.param_layers.get(name, ())
+    if len(layers) < 2:
+        return ""
+    below, top = layers[-2], layers[-1]
+    return (
+        f"  (overlay {top.pack} sets {param_text(top.value_in(edition))} over "
+        f"{below.pack}'s {param_text(below.value_in(edition))})"
+    )
 
 
 def param_text(value: object) -> str:

@@ -17,7 +17,7 @@ from svcrules.diagnostics import Diagnostic, join_path
 from svcrules.errors import PackError, SvcrulesError, internal_error
 from svcrules.limits import MAX_PACK_BYTES
 from svcrules.pack.checks import ExprTable, check_pack
-from svcrules.pack.overlay import MAX_EXTENDS, _overlay, _RuleOrigin
+from svcrules.pack.overlay import MAX_EXTENDS, ParamLayer, _overlay, _RuleOrigin
 from svcrules.pack.positions import Document
 from svcrules.pack.pyerrors import _walk, pydantic_diagnostics
 from svcrules.pack.registry import _resolve, resolve_base
@@ -158,12 +158,17 @@ def _load_document(doc: Document, path: Path | None, chain: tuple[str, ...], rea
         base = _load_document(base_doc, base_path, (*chain, key), reach)
     spec, problems, index = _validate(doc)
     located = [doc.locate(d) for d in problems]
+    layers: dict[str, tuple[ParamLayer, ...]] = {}
     if base is None:
         origins = [_RuleOrigin(doc, join_path("$.rules", i)) for i in index]
         merged = spec
     else:
         merged, origins, overlay_problems = _overlay(base, spec, doc, index)
         located += overlay_problems
+        layers.update(base.param_layers)
+    for name, value in spec.params.items():
+        editions = {ed: vals[name] for ed, vals in spec.edition_params.items() if name in vals}
+        layers[name] = (*layers.get(name, ()), ParamLayer(merged.pack, value, editions))
     broken = _broken_names(doc.data, merged, set(index))
     exprs: ExprTable = {}
     problems = located + _locate(check_pack(merged, broken, exprs), doc, origins)
@@ -179,6 +184,7 @@ def _load_document(doc: Document, path: Path | None, chain: tuple[str, ...], rea
         edition=None,
         locations=locations,
         exprs=exprs,
+        param_layers=layers,
     )
 
 

@@ -134,3 +134,19 @@ def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str
         else:
             out[key] = value
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class ParamLayer:
+    """What one pack of an overlay chain wrote for a param: its value, and its editions'."""
+
+    pack: str
+    value: Any
+    editions: Mapping[str, Any]
+    """The values its ``editions:`` give the param, by edition (only those that set it)."""
+
+    def value_in(self, edition: str | None) -> Any:
+        """The value this pack gave the param in ``edition`` (its editions merge over it)."""
+        if edition is None or edition not in self.editions:
+            return self.value
+        return deep_merge({"v": self.value}, {"v": self.editions[edition]})["v"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from types import UnionType
-from typing import Annotated, Any, Literal, get_args
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
 from pydantic import (
     Field,
@@ -34,6 +34,9 @@ from svcrules.pack.kpispec import KpiSpec
 from svcrules.pack.params import ParamTypeSpec
 from svcrules.runtime.derived import with_derived_events
 from svcrules.runtime.events import STANDARD_FIELDS
+
+if TYPE_CHECKING:
+    from svcrules.pack.overlay import ParamLayer
 
 RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=100)]
 EventType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")]
@@ -364,7 +367,7 @@ class Pack:
     load time (the pack's default unless the caller picked another).
     """
 
-    __slots__ = ("edition", "exprs", "locations", "source", "spec")
+    __slots__ = ("edition", "exprs", "locations", "param_layers", "source", "spec")
 
     def __init__(
         self,
@@ -374,8 +377,12 @@ class Pack:
         edition: str | None,
         locations: dict[str, tuple[str | None, int | None, int | None]] | None = None,
         exprs: Mapping[tuple[str, tuple[str | int, ...]], Expr] | None = None,
+        param_layers: Mapping[str, tuple[ParamLayer, ...]] | None = None,
     ) -> None:
         self.spec = spec
+        self.param_layers: Mapping[str, tuple[ParamLayer, ...]] = param_layers or {}
+        """Per param, the packs that set it, base first then each overlay (``extends``) in
+        turn; ``spec.params`` holds their merge."""
         self.exprs: Mapping[tuple[str, tuple[str | int, ...]], Expr] = exprs or {}
         """The checked expression trees by (rule id, site), parsed once by the checks."""
         self.source = source
@@ -401,6 +408,7 @@ class Pack:
             edition=edition,
             locations=self.locations,
             exprs=self.exprs,
+            param_layers=self.param_layers,
         )
 
     def location(self, rule_id: str) -> str:
