@@ -116,6 +116,23 @@ VARIANTS: list[dict[str, Any]] = [
     {"type": "thing.sean"},
     {"type": 5},
     {"unknown_field": {"anything": [1]}},
+    # the engine's bounds (svcrules.limits) that the schema states too
+    {"n": 10**39},
+    {"n": -(10**41)},
+    {"label": 10**45},
+    {"case": 10**45},
+    {"subject": -(10**45)},
+    {"x": 1e40},
+    {"x": 1e50},
+    {"x": -1e50},
+    {"x": 1e-40},
+    {"x": 1e-50},
+    {"x": 0.0},
+    {"x": "1.5" + "0" * 97},  # 100 characters: read
+    {"x": "1.5" + "0" * 98},  # 101: refused before parsing
+    {"id": 1e50},
+    {"tags": list(range(10_000))},
+    {"tags": list(range(10_001))},
 ]
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from svcrules.cli.render import _usage
+from svcrules.limits import INT_BOUND, MAX_EVENT_ITEMS, MAX_NUMBER_EXPONENT, MAX_NUMBER_TEXT
 from svcrules.pack import load_pack
 from svcrules.pack.export import pack_json_schema
 from svcrules.pack.schema import FieldSpec, PackSpec
@@ -37,15 +38,38 @@ refuses a time without an offset: ``event.naive-time``)."""
 
 _NUMBER_TEXT = r"^\s*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\s*$"
 
+# The engine's bounds (svcrules.limits) that JSON Schema can say: an integer's size, a number's
+# magnitude (its adjusted exponent within +-MAX_NUMBER_EXPONENT), a number's text length and a
+# list's length. Not said: more than MAX_DIGITS significant digits within that magnitude, and
+# items counted through nested lists (the engine refuses both, with `event.bad-value`).
+_INT: dict[str, Any] = {"minimum": -(INT_BOUND - 1), "maximum": INT_BOUND - 1}
+_LARGEST = float(f"1e{MAX_NUMBER_EXPONENT + 1}")
+_SMALLEST = float(f"1e-{MAX_NUMBER_EXPONENT}")
+_MAGNITUDE: dict[str, Any] = {
+    "exclusiveMinimum": -_LARGEST,
+    "exclusiveMaximum": _LARGEST,
+    "not": {
+        "anyOf": [
+            {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": _SMALLEST},
+            {"type": "number", "exclusiveMinimum": -_SMALLEST, "exclusiveMaximum": 0},
+        ]
+    },
+}
+
 _JSON_TYPES: dict[str, dict[str, Any]] = {
     # the engine reads a whole number as the text of its digits, as for `id`
-    "string": {"type": ["string", "integer"]},
-    "int": {"type": "integer"},
-    "number": {"anyOf": [{"type": "number"}, {"type": "string", "pattern": _NUMBER_TEXT}]},
+    "string": {"type": ["string", "integer"], **_INT},
+    "int": {"type": "integer", **_INT},
+    "number": {
+        "anyOf": [
+            {"type": "number", **_MAGNITUDE},
+            {"type": "string", "pattern": _NUMBER_TEXT, "maxLength": MAX_NUMBER_TEXT},
+        ]
+    },
     "bool": {"type": "boolean"},
     "datetime": {"type": "string", "format": "date-time", "pattern": _INSTANT},
     "date": {"type": "string", "format": "date", "pattern": r"^[0-9]{4}-?[0-9]{2}-?[0-9]{2}$"},
-    "list": {"type": "array"},
+    "list": {"type": "array", "maxItems": MAX_EVENT_ITEMS},
 }
 
 
@@ -72,6 +96,7 @@ def _digits(text: str) -> bool:
 _STANDARD: dict[str, Any] = {
     "id": {
         "type": ["string", "number", "null"],
+        **_MAGNITUDE,
         "description": "The event's id (a number is read as its text)",
     },
     "at": {
@@ -82,10 +107,12 @@ _STANDARD: dict[str, Any] = {
     },
     "case": {
         "type": ["string", "integer", "null"],
+        **_INT,
         "description": "The case (ticket, order) the event belongs to",
     },
     "subject": {
         "type": ["string", "integer", "null"],
+        **_INT,
         "description": "Who or what the event is about (a person, a depot)",
     },
 }
@@ -94,8 +121,9 @@ _STANDARD: dict[str, Any] = {
 def events_schema(spec: PackSpec) -> dict[str, Any]:
     """JSON Schema of the events a pack accepts: one branch per event type.
 
-    It accepts what ``Engine.evaluate`` accepts, except the engine's bounds on sizes (numbers of
-    more than 40 digits, lists of over 10,000 items), which it leaves to the engine."""
+    It accepts what ``Engine.evaluate`` accepts, with the engine's bounds on sizes that JSON
+    Schema can state (see ``_INT``, ``_MAGNITUDE``): it leaves to the engine a number of more
+    than 40 significant digits within those bounds, and items counted through nested lists."""
     branches = []
     for etype, ev in sorted(spec.events.items()):
         props: dict[str, Any] = {**_STANDARD, "type": {"const": etype}}
