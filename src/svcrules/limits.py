@@ -56,8 +56,19 @@ def int_problem(value: int) -> str | None:
     return f"integer of more than {MAX_DIGITS} digits"
 
 
+_PLUS = DIGITS_CONTEXT.plus
+
+
 def decimal_problem(value: Decimal) -> str | None:
     """Why ``value`` is out of bounds (not finite, too many digits, exponent too large)."""
+    # the common case first, ~4x cheaper than counting digits: in range, at most MAX_DIGITS
+    # significant digits (``_PLUS`` rounds to them; ``adjusted`` is checked first, so it is cheap)
+    if (
+        value.is_finite()
+        and -MAX_NUMBER_EXPONENT <= value.adjusted() <= MAX_NUMBER_EXPONENT
+        and _PLUS(value) == value
+    ):
+        return None
     if not value.is_finite():
         return f"{value} is not a finite number"
     if value.is_zero():

@@ -39,6 +39,8 @@ def _bounded(amount: int | Decimal, unit: str) -> None:
 
 
 def _whole(amount: int | Decimal, unit: str) -> int:
+    if type(amount) is int and -1_000_000 < amount < 1_000_000:  # the common case, at once
+        return amount
     if isinstance(amount, bool) or not isinstance(amount, int | Decimal):
         raise TypeError(f"a deadline of {unit} needs a number, got {type(amount).__name__}")
     _bounded(amount, unit)
@@ -58,16 +60,23 @@ def _elapsed(unit: str, amount: int | Decimal) -> dt.timedelta:
     return dt.timedelta(seconds=int(seconds), microseconds=int((seconds % 1) * 1_000_000))
 
 
+def _shifted(at: dt.datetime, delta: dt.timedelta, tz: ZoneInfo) -> tuple[dt.datetime, dt.date]:
+    """``at`` moved by ``delta`` of elapsed time, at ``tz``'s offset then, and its local date."""
+    if type(at.tzinfo) is not dt.timezone:  # a zone with DST: elapsed time, not wall time
+        at = at.astimezone(dt.UTC)
+    due = at + delta  # a fixed offset: aware + timedelta is exact
+    local = due.astimezone(tz)
+    if local.utcoffset() == due.utcoffset():  # the event's offset is the zone's: due is it
+        return due, local.date()
+    return fixed_offset(local), local.date()
+
+
 def due_after(
     unit: str, amount: int | Decimal, start: dt.datetime, tz: ZoneInfo, cal: Calendar | None
 ) -> tuple[dt.datetime, dt.date]:
     """Due instant and due local date of a clock of ``amount`` ``unit`` started at ``start``."""
     if unit in ("minutes", "hours"):
-        if type(start.tzinfo) is dt.timezone:  # a fixed offset: aware + timedelta is exact
-            due = (start + _elapsed(unit, amount)).astimezone(tz)
-        else:  # a zone with DST: count elapsed time in UTC, not wall-clock time
-            due = (start.astimezone(dt.UTC) + _elapsed(unit, amount)).astimezone(tz)
-        return fixed_offset(due), due.date()
+        return _shifted(start, _elapsed(unit, amount), tz)
     if unit == "days":
         day = start.astimezone(tz).date() + dt.timedelta(days=_whole(amount, unit))
     elif unit == "months":
@@ -82,7 +91,8 @@ def due_after(
         if isinstance(amount, bool) or not isinstance(amount, int | Decimal):
             raise TypeError(f"a deadline of {unit} needs a number, got {type(amount).__name__}")
         _bounded(amount, unit)
-        due = cal.add_business_hours(start, Decimal(amount)).astimezone(cal.tz)
+        # in the calendar's zone; a whole number of hours skips the Decimal conversion
+        due = cal.add_business_hours(start, amount if type(amount) is int else Decimal(amount))
         return fixed_offset(due), due.date()
     else:  # pragma: no cover - the schema admits no other unit
         raise ValueError(f"unknown unit {unit!r}")
@@ -94,8 +104,7 @@ def due_before(
 ) -> tuple[dt.datetime, dt.date]:
     """Notice deadline counted back from ``ref``: by date for day units, exact for hours."""
     if unit in ("minutes", "hours"):
-        due = (ref.astimezone(dt.UTC) - _elapsed(unit, amount)).astimezone(tz)
-        return fixed_offset(due), due.date()
+        return _shifted(ref, -_elapsed(unit, amount), tz)
     if unit == "business_hours":
         raise ValueError("a notice deadline cannot be counted back in business hours")
     if unit == "days":

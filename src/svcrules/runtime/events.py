@@ -95,6 +95,8 @@ def _int(value: Any) -> int:
 
 
 def _number(value: Any) -> Decimal:
+    if type(value) is float:  # JSON's numbers: repr is short (<= 24 characters), shortest exact
+        return _bounded_decimal(Decimal(repr(value)))
     if isinstance(value, bool):
         raise _Bad("event.bad-type", "expected a number, got bool")
     if isinstance(value, Decimal):

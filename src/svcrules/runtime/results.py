@@ -17,7 +17,7 @@ from typing import ClassVar, assert_never
 from svcrules.diagnostics import JSONObject
 from svcrules.errors import EventError
 from svcrules.runtime.explain import Explanation
-from svcrules.runtime.values import Cite, Severity, SignalAction, Status, _Result
+from svcrules.runtime.values import Cite, Severity, SignalAction, Status, _Result, fast_init
 
 __all__ = [
     "Cite",
@@ -36,6 +36,7 @@ __all__ = [
 ]
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True, eq=True)
 class Deadline(_Result):
     """An SLA clock: when it is due, how that was computed, and (from the ledger) its status."""
@@ -82,6 +83,7 @@ class Deadline(_Result):
         return (self.pack, self.case, self.clock)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Deduction(_Result):
     """Points taken from a subject's scorecard for one period."""
@@ -116,6 +118,7 @@ class Deduction(_Result):
         return (self.pack, self.subject, self.scorecard, self.period)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Escalation(_Result):
     """A matter raised to a role, at a level of an escalation ladder."""
@@ -145,6 +148,7 @@ class Escalation(_Result):
         return (self.pack, self.case, self.subject, self.rule)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Violation(_Result):
     """A check that failed: what was observed against the limit."""
@@ -174,6 +178,7 @@ class Violation(_Result):
         return (self.pack, self.event_id, self.rule)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ClockSignal(_Result):
     """A stop, pause, resume, cancel, excuse or extension of a clock: what the event means for
@@ -203,6 +208,7 @@ class ClockSignal(_Result):
 Outcome = Deadline | Deduction | Escalation | Violation | ClockSignal
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Decision(_Result):
     """What one event implies (or, from the ledger, what it changed).
@@ -292,6 +298,7 @@ class Decision(_Result):
         )
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Rejection(_Result):
     """An event of a batch that could not be evaluated; the batch goes on."""
