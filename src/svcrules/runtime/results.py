@@ -52,7 +52,8 @@ class Deadline(_Result):
     start: dt.datetime
     """When the clock started (aware)."""
     due: dt.datetime
-    """When it is due (aware, in the pack's or calendar's zone); end of day for day units."""
+    """When it is due: aware, the pack's (or calendar's) local time with that zone's fixed UTC
+    offset then (docs/results.md); the end of the local due date for day units."""
     due_date: dt.date
     """Local due date (day-granular units are met by anything on this date)."""
     unit: str
