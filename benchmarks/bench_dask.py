@@ -110,12 +110,17 @@ REPLAY_PARTITION_EVENTS = 62_500
 it folds (benchmarks/README.md), so 10 M events in 16 partitions would need ~7.5 GB a worker."""
 
 
+SHUFFLE = "tasks"
+"""Dask's shuffle for replay (``--shuffle``): ``tasks`` (svcrules' default) or ``p2p``."""
+
+
 def stateful(workers: int, src: Path, n: int, tmp: Path) -> dict[str, Any]:
     with cluster(workers) as c, Client(c) as client:
         events = dd.read_parquet(str(src), dtype_backend="pyarrow", split_row_groups=True)
         before = load()
         parts = max(workers * 8, -(-n // REPLAY_PARTITION_EVENTS))
-        report = sd.replay(events, PACK, out=tmp / f"replay-{workers}", npartitions=parts)
+        report = sd.replay(events, PACK, out=tmp / f"replay-{workers}", npartitions=parts,
+                           shuffle_method=SHUFFLE)  # fmt: skip
         return {"eps": n / report.seconds, "s": report.seconds, "rows": report.outcomes,
                 "parts": report.partitions, "linked": report.linked,
                 "peak": worker_peak_mb(client), "load": f"{before}; after: {load()}"}  # fmt: skip
@@ -203,7 +208,10 @@ def main() -> None:
     ap.add_argument("--cli", default=",".join(map(str, CLI_SIZES)), help="eval --parquet sizes")
     ap.add_argument("--workers", default="1,2", help="LocalCluster sizes, comma-separated")
     ap.add_argument("--dir", type=Path, help="keep (and reuse) the generated files here")
+    ap.add_argument("--shuffle", choices=("tasks", "p2p"), default="tasks", help="replay shuffle")
     args = ap.parse_args()
+    global SHUFFLE
+    SHUFFLE = args.shuffle
     print(machine())
     print(f"start: {load()}", flush=True)
     if args.dir is not None:

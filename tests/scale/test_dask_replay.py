@@ -76,6 +76,19 @@ def test_replay_on_cluster_equals_one_ledger(client: Client, pack: str, tmp_path
     assert any(r[1] == "deadline" and r[7] == "breached" for r in expected)
 
 
+def test_replay_with_the_p2p_shuffle_equals_one_ledger(client: Client, tmp_path: Path) -> None:
+    """The disk-based shuffle (docs/scale.md, "Costs") moves list columns too: power-grid's
+    events carry several (`record_items`, `disclosures`, `contents`, `opening`)."""
+    events = shuffled("power-grid")
+    ddf = dd.from_pandas(frame(events), npartitions=5)
+    assert {"record_items", "contents"} <= set(ddf.columns)
+    expected = canonical(apply_rows(svcrules.Engine("power-grid").ledger(), events,
+                                    latest(events)).rows())  # fmt: skip
+    report = sd.replay(ddf, "power-grid", out=tmp_path, npartitions=4, shuffle_method="p2p")
+    assert report.outcomes == len(expected)
+    assert _read(tmp_path) == expected
+
+
 def test_replay_resumes_and_extends(client: Client, tmp_path: Path) -> None:
     events = sorted(year("telecom-field-service"), key=lambda e: instant(e["at"]))
     half = len(events) // 2

@@ -15,6 +15,7 @@ from typing import Any
 import dask
 import dask.dataframe as dd
 import pandas as pd
+import pyarrow as pa
 
 from svcrules.dask.evaluate import spec_of
 from svcrules.scale import EngineSpec, empty_frame, frame_of
@@ -63,6 +64,19 @@ def _label(df: pd.DataFrame, fields: Sequence[str], labels: Mapping[str, str]) -
     return df.assign(**{LABEL: [label_of(r, fields, labels) for r in records]})
 
 
+def _nested_as_object(events: dd.DataFrame) -> dd.DataFrame:
+    """``events`` with its Arrow list, struct and map columns as object columns: distributed's
+    p2p shuffle cannot read back the pandas metadata of a nested Arrow dtype (``TypeError: data
+    type 'list<element: string>[pyarrow]' not understood``); as object columns they still travel
+    as Arrow lists, and come back as the same values."""
+    nested = {
+        name: object
+        for name, dtype in events.dtypes.items()
+        if isinstance(dtype, pd.ArrowDtype) and pa.types.is_nested(dtype.pyarrow_dtype)
+    }
+    return events.astype(nested) if nested else events
+
+
 def _fold(
     df: pd.DataFrame,
     spec: EngineSpec,
@@ -95,8 +109,8 @@ def replay(
     advance every partition's ledger to ``until`` (default: the latest event), and write the
     outcomes that hold and each partition's snapshot under ``out``. Running it again with the
     same ``out`` and ``npartitions`` resumes: finished partitions are read back, extended ones
-    restored from their snapshots. ``shuffle_method``: Dask's ``"tasks"`` (the default: it
-    moves any column type, list columns included) or ``"p2p"``."""
+    restored from their snapshots. ``shuffle_method``: Dask's ``"tasks"`` (the default) or
+    ``"p2p"``, which shuffles through disk (list columns are then moved as object columns)."""
     start = time.perf_counter()
     spec = spec_of(packs, edition, params)
     fields = tuple(f for f in key_fields(spec.engine()) if f in events.columns)
@@ -107,6 +121,8 @@ def replay(
         latest = [at for _, at in scans if at is not None]
         until = max(latest) if latest else None
     n = npartitions or events.npartitions
+    if shuffle_method == "p2p":
+        events = _nested_as_object(events)
     labels_arg = dask.delayed(labels, traverse=False)
     labelled = events.map_partitions(
         _label, fields, labels_arg, meta=events._meta.assign(**{LABEL: pd.Series([], dtype=str)})
