@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -110,17 +111,15 @@ REPLAY_PARTITION_EVENTS = 62_500
 it folds (benchmarks/README.md), so 10 M events in 16 partitions would need ~7.5 GB a worker."""
 
 
-SHUFFLE = "tasks"
-"""Dask's shuffle for replay (``--shuffle``): ``tasks`` (svcrules' default) or ``p2p``."""
-
-
-def stateful(workers: int, src: Path, n: int, tmp: Path) -> dict[str, Any]:
+def stateful(workers: int, src: Path, n: int, tmp: Path, shuffle: str = "tasks") -> dict[str, Any]:
+    """``shuffle``: Dask's shuffle for replay (``--shuffle``), ``tasks`` (the default) or
+    ``p2p``."""
     with cluster(workers) as c, Client(c) as client:
         events = dd.read_parquet(str(src), dtype_backend="pyarrow", split_row_groups=True)
         before = load()
         parts = max(workers * 8, -(-n // REPLAY_PARTITION_EVENTS))
         report = sd.replay(events, PACK, out=tmp / f"replay-{workers}", npartitions=parts,
-                           shuffle_method=SHUFFLE)  # fmt: skip
+                           shuffle_method=shuffle)  # fmt: skip
         return {"eps": n / report.seconds, "s": report.seconds, "rows": report.outcomes,
                 "parts": report.partitions, "linked": report.linked,
                 "peak": worker_peak_mb(client), "load": f"{before}; after: {load()}"}  # fmt: skip
@@ -176,14 +175,17 @@ def run_cli(files: Path, out: Path, sizes: list[int]) -> None:
     info_line("eval_parquet_peak_rss_large_vs_small", peaks[-1] / peaks[0])
 
 
-def run_dask(files: Path, out: Path, n: int, replayed: int, workers: list[int]) -> None:
+def run_dask(
+    files: Path, out: Path, n: int, replayed: int, workers: list[int], shuffle: str = "tasks"
+) -> None:
     src, part = files / f"events-{n}.parquet", files / f"events-{replayed}.parquet"
     write_events(src, n)
     write_events(part, replayed)
     results: dict[str, dict[int, dict[str, Any]]] = {"stateless": {}, "replay": {}}
+    replay = partial(stateful, shuffle=shuffle)
     for w in workers:
         for name, fn, size, path in (("stateless", stateless, n, src),
-                                     ("replay", stateful, replayed, part)):  # fmt: skip
+                                     ("replay", replay, replayed, part)):  # fmt: skip
             r = results[name][w] = fn(w, path, size, out)
             print(f"  {w} worker(s), {name}: {size:,} events in {r['s']:.0f} s = "
                   f"{r['eps']:,.0f} events/s, {r['rows']:,} outcome rows, {r['parts']} "
@@ -210,8 +212,6 @@ def main() -> None:
     ap.add_argument("--dir", type=Path, help="keep (and reuse) the generated files here")
     ap.add_argument("--shuffle", choices=("tasks", "p2p"), default="tasks", help="replay shuffle")
     args = ap.parse_args()
-    global SHUFFLE
-    SHUFFLE = args.shuffle
     print(machine())
     print(f"start: {load()}", flush=True)
     if args.dir is not None:
@@ -222,7 +222,7 @@ def main() -> None:
             run_cli(files, out, [int(float(s)) for s in args.cli.split(",")])
         if args.only != "cli":
             run_dask(files, out, int(args.events), int(args.replayed),
-                     [int(w) for w in args.workers.split(",")])  # fmt: skip
+                     [int(w) for w in args.workers.split(",")], args.shuffle)  # fmt: skip
     print(f"end: {load()}")
 
 

@@ -115,7 +115,7 @@ class _Clock:
         elif unit == "business_hours" and cal is not None:
             open_time = cal.business_time_between(paused, resumed)
             hours = Decimal(open_time.total_seconds()) / 3600
-            local = cal.add_business_hours(self.due, hours).astimezone(cal.tz)
+            local = cal.add_business_hours(self.due, hours)  # in the calendar's zone
             self.due, self.due_date = fixed_offset(local), local.date()
             moved = f"{open_time} of opening hours"
         else:

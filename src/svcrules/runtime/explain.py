@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from svcrules.diagnostics import JSONObject
 from svcrules.runtime.values import to_json_value
+from svcrules.runtime.zones import fixed_offset
 
 if TYPE_CHECKING:
     from svcrules.calendars import Calendar
@@ -209,7 +210,8 @@ def _calendar_steps(ex: Explanation) -> dict[str, Any]:
         return {
             "opening_hours": cal.hours.to_dict(),
             "cutoff": cal.cutoff.isoformat() if cal.cutoff else None,
-            "counted": bh.segments,
+            # the calendar's spans are zone times; a result's instants are fixed offsets
+            "counted": tuple((fixed_offset(a), fixed_offset(b)) for a, b in bh.segments),
             "projected_years": bh.projected_years,
         }
     return {}
